@@ -1,0 +1,47 @@
+// swift-tools-version: 6.2
+// 6.2 is the first tools version that accepts the unsafe `-fopenmp` flag in a
+// package that others depend on by version, so embedding stays possible.
+import PackageDescription
+
+let package = Package(
+    name: "swift-ann",
+    products: [
+        .library(name: "ANN", targets: ["ANN"]),
+        .executable(name: "ann", targets: ["ann"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "CANNKernels",
+            cSettings: [
+                // The kernels are always optimised, even in debug builds, so that
+                // debug test runs train at a usable speed. No -ffast-math: the
+                // reference comparisons and the gradient checks rely on IEEE rules.
+                .unsafeFlags(["-fopenmp", "-O3", "-fno-math-errno"]),
+            ],
+            linkerSettings: [
+                // LLVM's OpenMP runtime (Debian: libomp-dev), not GCC's libgomp.
+                .linkedLibrary("omp5", .when(platforms: [.linux])),
+                .linkedLibrary("omp", .when(platforms: [.macOS])),
+            ]
+        ),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(
+            name: "ANN",
+            dependencies: ["CANNKernels", "CZlib"]
+        ),
+        .executableTarget(
+            name: "ann",
+            dependencies: [
+                "ANN",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "ANNTests",
+            dependencies: ["ANN", "CANNKernels", "CZlib", "ann"]
+        ),
+    ]
+)

@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// An open regular file, read through POSIX calls so that the data layer needs
+/// no Foundation and the descriptor is closed however reading ends.
+final class ReadOnlyFile {
+    /// The path as the caller gave it, for error messages.
+    let path: String
+
+    /// The file's length when it was opened: the ground truth that header
+    /// claims are checked against before anything large is allocated.
+    let size: Int
+
+    private let descriptor: Int32
+
+    /// Opens `path`, refusing anything that is not a regular file, since a
+    /// directory or a pipe has no size to check a header against.
+    init(path: String) throws(DataError) {
+        self.path = path
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let code = errno
+            throw DataError(
+                file: path,
+                reason: code == ENOENT ? "file is missing" : "cannot open: \(Self.message(for: code))")
+        }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
+            let code = errno
+            close(descriptor)
+            throw DataError(file: path, reason: "cannot inspect: \(Self.message(for: code))")
+        }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            close(descriptor)
+            throw DataError(file: path, reason: "is not a regular file")
+        }
+        self.descriptor = descriptor
+        self.size = Int(status.st_size)
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    /// Fills `buffer` from the current position and returns how many bytes
+    /// arrived; fewer than asked only at the end of the file. Loops because
+    /// `read` may return short counts and may be interrupted by signals.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(DataError) -> Int {
+        guard let base = buffer.baseAddress else { return 0 }
+        var filled = 0
+        while filled < buffer.count {
+            // Some kernels refuse single reads above 2 GiB.
+            let request = min(buffer.count - filled, 1 << 30)
+            let got = systemRead(descriptor, base + filled, request)
+            if got > 0 {
+                filled += got
+            } else if got == 0 {
+                break
+            } else {
+                let code = errno
+                if code == EINTR { continue }
+                throw DataError(file: path, reason: "cannot read: \(Self.message(for: code))")
+            }
+        }
+        return filled
+    }
+
+    /// Reads up to `count` bytes into a new array; fewer only at end of file.
+    func read(upTo count: Int) throws(DataError) -> [UInt8] {
+        try [UInt8](readingUpTo: count) { (buffer) throws(DataError) in try read(into: buffer) }
+    }
+
+    /// Goes back to the first byte, so format detection can peek at the magic
+    /// and then hand the whole file to the right decoder.
+    func rewind() throws(DataError) {
+        guard lseek(descriptor, 0, SEEK_SET) == 0 else {
+            let code = errno
+            throw DataError(file: path, reason: "cannot seek: \(Self.message(for: code))")
+        }
+    }
+
+    private static func message(for code: Int32) -> String {
+        guard let text = strerror(code) else { return "error \(code)" }
+        return String(cString: text)
+    }
+}
+
+/// The C library's `read`, named apart so the method above can call it
+/// without spelling the platform module.
+private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(descriptor, buffer, count)
+}

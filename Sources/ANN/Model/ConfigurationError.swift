@@ -1,0 +1,14 @@
+/// A setting that cannot work, named by the command-line flag that sets it.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The flag (or API parameter) at fault, e.g. `--threads`.
+    public let flag: String
+    /// What is wrong with it.
+    public let reason: String
+
+    public init(flag: String, reason: String) {
+        self.flag = flag
+        self.reason = reason
+    }
+
+    public var description: String { "\(flag): \(reason)" }
+}

@@ -1,0 +1,41 @@
+/// xoshiro256** seeded through SplitMix64: fast, well-distributed and, unlike
+/// the system generator, the same sequence on every platform for a seed.
+public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
+    private var state: (UInt64, UInt64, UInt64, UInt64)
+
+    /// A generator whose whole sequence is fixed by `seed`.
+    public init(seed: UInt64) {
+        var mix = seed
+        func splitMix() -> UInt64 {
+            mix &+= 0x9E37_79B9_7F4A_7C15
+            var z = mix
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        state = (splitMix(), splitMix(), splitMix(), splitMix())
+    }
+
+    public mutating func next() -> UInt64 {
+        let result = rotate(state.1 &* 5, 7) &* 9
+        let t = state.1 << 17
+        state.2 ^= state.0
+        state.3 ^= state.1
+        state.1 ^= state.2
+        state.0 ^= state.3
+        state.2 ^= t
+        state.3 = rotate(state.3, 45)
+        return result
+    }
+
+    /// A float uniform in [-1, 1), from the top 24 bits so every value is exact.
+    mutating func nextSignedUnitFloat() -> Float {
+        Float(next() >> 40) * (2.0 / 16_777_216.0) - 1.0
+    }
+
+    public static func == (a: SeededGenerator, b: SeededGenerator) -> Bool {
+        a.state == b.state
+    }
+
+    private func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+}

@@ -1,0 +1,41 @@
+/// How a minibatch is spread over cores. Exactly one level fans out: either
+/// `concurrentPerform` runs `shards` shards with single-threaded kernels, or
+/// one shard runs with `kernelThreads` OpenMP threads inside each kernel.
+public struct ShardPlan: Sendable, Equatable, CustomStringConvertible {
+    /// The thread count asked for.
+    public let requestedThreads: Int
+    /// Shards per minibatch, each run by one `concurrentPerform` worker.
+    public let shards: Int
+    /// OpenMP threads inside each kernel (more than 1 only when `shards` is 1).
+    public let kernelThreads: Int
+    /// Samples in the largest shard of a full minibatch.
+    public let shardCapacity: Int
+
+    /// Shards below this many samples cost more in synchronisation and lost
+    /// vector efficiency than they save.
+    static let minimumShardRows = 8
+
+    public init(threads: Int, batchSize: Int) {
+        requestedThreads = threads
+        shards = max(1, min(threads, batchSize / Self.minimumShardRows))
+        kernelThreads = shards == 1 ? threads : 1
+        shardCapacity = (batchSize + shards - 1) / shards
+    }
+
+    /// Threads busy during a training step.
+    public var effectiveThreads: Int { max(shards, kernelThreads) }
+
+    public var description: String {
+        if shards > 1 {
+            return "\(effectiveThreads) threads: \(shards) shards of up to \(shardCapacity) samples (concurrentPerform), kernels single-threaded"
+        }
+        return "\(effectiveThreads) thread\(effectiveThreads == 1 ? "" : "s"): one shard, OpenMP inside kernels"
+    }
+
+    /// The rows of a minibatch of `rows` samples that shard `index` of `count` takes.
+    static func rowRange(shard index: Int, of count: Int, rows: Int) -> Range<Int> {
+        let base = rows / count, extra = rows % count
+        let start = index * base + min(index, extra)
+        return start..<(start + base + (index < extra ? 1 : 0))
+    }
+}

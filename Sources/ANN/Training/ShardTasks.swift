@@ -1,0 +1,125 @@
+import CANNKernels
+
+/// Where the samples of a data set live while a pass runs: borrowed pointers
+/// into the caller's arrays, valid for the duration of one `withSamples` call.
+struct SampleSource {
+    let pixels: UnsafePointer<UInt8>
+    let labels: UnsafePointer<UInt8>
+    let featureCount: Int
+    let inputScale: Float
+
+    /// Copies the samples `indices(i)` for i in 0..<rows into the workspace's
+    /// input and label buffers, and one-hot targets when `oneHotTargets`.
+    func load(into workspace: ShardWorkspace, rows: Int, oneHotTargets: Bool, index: (Int) -> Int) {
+        let input = workspace.activations[0].pointer
+        for i in 0..<rows {
+            let sample = index(i)
+            ann_bytes_to_floats(input + i * featureCount, pixels + sample * featureCount, featureCount, inputScale)
+            workspace.labels.pointer[i] = Int32(labels[sample])
+        }
+        guard oneHotTargets else { return }
+        let classes = workspace.architecture.outputSize
+        workspace.targets.pointer.update(repeating: 0, count: rows * classes)
+        for i in 0..<rows {
+            workspace.targets.pointer[i * classes + Int(workspace.labels.pointer[i])] = 1
+        }
+    }
+}
+
+/// One training step's work for the shards of a minibatch.
+struct ShardStep {
+    let workspaces: [ShardWorkspace]
+    let source: SampleSource
+    let order: UnsafePointer<Int32>
+    let rows: Int
+    let shards: Int
+    let parameters: UnsafePointer<Float>
+    let kernelThreads: Int
+    let oneHotTargets: Bool
+
+    func run(shard s: Int) {
+        let workspace = workspaces[s]
+        let range = ShardPlan.rowRange(shard: s, of: shards, rows: rows)
+        source.load(into: workspace, rows: range.count, oneHotTargets: oneHotTargets) { Int(order[range.lowerBound + $0]) }
+        workspace.forwardBackward(
+            rows: range.count, parameters: parameters, gradientScale: 1 / Float(rows), kernelThreads: kernelThreads)
+        var correct = 0
+        for i in 0..<range.count where workspace.predictions.pointer[i] == workspace.labels.pointer[i] {
+            correct += 1
+        }
+        workspace.correct = correct
+    }
+}
+
+/// A stretch of the parameter block updated as one unit by one worker.
+struct UpdateChunk {
+    let offset: Int
+    let count: Int
+    let isWeight: Bool
+
+    /// Splits the layout's segments into pieces small enough to spread over
+    /// workers and to stay in cache between the reduction and the update.
+    static func chunks(of layout: ParameterLayout, maximum: Int = 16_384) -> [UpdateChunk] {
+        layout.segments.flatMap { segment in
+            stride(from: 0, to: segment.count, by: maximum).map {
+                UpdateChunk(offset: segment.offset + $0, count: min(maximum, segment.count - $0), isWeight: segment.isWeight)
+            }
+        }
+    }
+}
+
+/// The fan-in of a step: each worker sums the shard gradients of its chunks
+/// into shard 0's block, in shard order, then applies the optimiser there.
+struct ReduceAndUpdate {
+    let workspaces: [ShardWorkspace]
+    let shards: Int
+    let workers: Int
+    let chunks: [UpdateChunk]
+    /// `shards` slots per worker for the list of source pointers.
+    let sourceTable: UnsafeMutablePointer<UnsafePointer<Float>?>
+    let parameters: UnsafeMutablePointer<Float>
+    let velocity: UnsafeMutablePointer<Float>
+    let learningRate: Float
+    let momentum: Float
+    let l1: Float
+    let l2: Float
+
+    func run(worker w: Int) {
+        let total = workspaces[0].gradient.pointer
+        let table = sourceTable + w * shards
+        for c in stride(from: w, to: chunks.count, by: workers) {
+            let chunk = chunks[c]
+            if shards > 1 {
+                for s in 1..<shards { table[s - 1] = UnsafePointer(workspaces[s].gradient.pointer + chunk.offset) }
+                ann_sum_into(total + chunk.offset, table, Int32(shards - 1), chunk.count)
+            }
+            ann_sgd_momentum_step(
+                parameters + chunk.offset, velocity + chunk.offset, total + chunk.offset, chunk.count,
+                learningRate, momentum, chunk.isWeight ? l1 : 0, chunk.isWeight ? l2 : 0, 1)
+        }
+    }
+}
+
+/// Forward passes over a data set in chunks, each worker keeping its own
+/// confusion counts.
+struct EvaluationPass {
+    let workspaces: [ShardWorkspace]
+    let source: SampleSource
+    let range: Range<Int>
+    let parameters: UnsafePointer<Float>
+
+    func run(worker w: Int) {
+        let workspace = workspaces[w]
+        let classes = workspace.architecture.outputSize
+        workspace.confusion.update(repeating: 0, count: classes * classes)
+        let chunk = workspace.capacity
+        for start in stride(from: range.lowerBound + w * chunk, to: range.upperBound, by: chunk * workspaces.count) {
+            let rows = min(chunk, range.upperBound - start)
+            source.load(into: workspace, rows: rows, oneHotTargets: false) { start + $0 }
+            workspace.forward(rows: rows, parameters: parameters, kernelThreads: 1)
+            for i in 0..<rows {
+                workspace.confusion[Int(workspace.labels.pointer[i]) * classes + Int(workspace.predictions.pointer[i])] += 1
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import CANNKernels
+
+/// Everything one shard needs to run a forward and backward pass over up to
+/// `capacity` samples, allocated once: activations per layer, two gradient
+/// scratch buffers, the shard's own gradient block, labels and targets.
+final class ShardWorkspace {
+    let capacity: Int
+    let architecture: NetworkArchitecture
+    /// activations[0] is the input; activations[l] the output of layer l (after g).
+    /// The last entry holds the logits (pre-output-activation).
+    let activations: [FloatBuffer]
+    /// Output after softmax (or a copy of nothing, for linear outputs).
+    let outputs: FloatBuffer
+    let deltaA: FloatBuffer
+    let deltaB: FloatBuffer
+    let gradient: FloatBuffer
+    let labels: Int32Buffer
+    let targets: FloatBuffer
+    let predictions: Int32Buffer
+    /// Per-shard results of the last pass, read by the coordinator after the fan-in.
+    var lossSum: Double = 0
+    var correct: Int = 0
+    /// Confusion counts (true × predicted) of this worker's share of an evaluation.
+    let confusion: UnsafeMutablePointer<Int>
+
+    init(architecture: NetworkArchitecture, capacity: Int, withGradient: Bool) {
+        self.capacity = capacity
+        self.architecture = architecture
+        activations = architecture.layerSizes.map { FloatBuffer(count: capacity * $0) }
+        let classes = architecture.outputSize
+        outputs = FloatBuffer(count: capacity * classes)
+        deltaA = FloatBuffer(count: capacity * architecture.widestLayer)
+        deltaB = FloatBuffer(count: capacity * architecture.widestLayer)
+        gradient = FloatBuffer(count: withGradient ? architecture.layout.count : 0)
+        labels = Int32Buffer(count: capacity)
+        targets = FloatBuffer(count: capacity * classes)
+        predictions = Int32Buffer(count: capacity)
+        confusion = .allocate(capacity: classes * classes)
+        confusion.initialize(repeating: 0, count: classes * classes)
+    }
+
+    deinit { confusion.deallocate() }
+
+    /// The network's output for the rows in `activations[0]`: probabilities for
+    /// softmax, raw values for linear.
+    var outputPointer: UnsafeMutablePointer<Float> {
+        architecture.output == .softmax ? outputs.pointer : activations[architecture.layerCount].pointer
+    }
+
+    /// Runs the layers over `rows` inputs already in `activations[0]`, leaving
+    /// outputs in `outputPointer` and predicted classes in `predictions`.
+    func forward(rows: Int, parameters: UnsafePointer<Float>, kernelThreads: Int) {
+        runLayers(rows: rows, parameters: parameters, kernelThreads: kernelThreads)
+        let classes = Int32(architecture.outputSize)
+        if architecture.output == .softmax {
+            ann_softmax_forward(outputs.pointer, activations[architecture.layerCount].pointer, Int32(rows), classes)
+        }
+        ann_argmax_rows(predictions.pointer, outputPointer, Int32(rows), classes)
+    }
+
+    /// The dense layers and hidden activations; the last layer's logits are left raw.
+    private func runLayers(rows: Int, parameters: UnsafePointer<Float>, kernelThreads: Int) {
+        let layers = architecture.layout.layers
+        for (l, layer) in layers.enumerated() {
+            let output = activations[l + 1].pointer
+            ann_dense_forward(
+                output, activations[l].pointer, parameters + layer.weightOffset,
+                parameters + layer.biasOffset, Int32(rows), Int32(layer.inputs), Int32(layer.outputs),
+                Int32(kernelThreads))
+            if l + 1 < layers.count {
+                architecture.activation.forward(output, count: rows * layer.outputs)
+            }
+        }
+    }
+
+    /// Forward and backward over `rows` samples whose inputs, labels (and, for
+    /// MSE, targets) are loaded; writes this shard's gradient of the loss
+    /// summed over its rows and scaled by `gradientScale` (1 / minibatch size).
+    func forwardBackward(rows: Int, parameters: UnsafePointer<Float>, gradientScale: Float, kernelThreads: Int) {
+        let layout = architecture.layout
+        let layerCount = layout.layers.count
+        runLayers(rows: rows, parameters: parameters, kernelThreads: kernelThreads)
+
+        // The gradient with respect to the logits lands in deltaA.
+        let logits = activations[layerCount].pointer
+        let classes = Int32(architecture.outputSize)
+        let n = Int32(rows)
+        switch (architecture.output, architecture.loss) {
+        case (.softmax, .crossEntropy):
+            lossSum = ann_softmax_cross_entropy(outputs.pointer, deltaA.pointer, logits, labels.pointer, n, classes, gradientScale)
+        case (.softmax, .meanSquaredError):
+            ann_softmax_forward(outputs.pointer, logits, n, classes)
+            lossSum = ann_mse(deltaB.pointer, outputs.pointer, targets.pointer, n, classes, gradientScale)
+            ann_softmax_backward(deltaA.pointer, deltaB.pointer, outputs.pointer, n, classes)
+        case (.linear, _):
+            // Cross-entropy on a linear output is refused when the architecture is built.
+            lossSum = ann_mse(deltaA.pointer, logits, targets.pointer, n, classes, gradientScale)
+        }
+        ann_argmax_rows(predictions.pointer, outputPointer, n, classes)
+
+        var delta = deltaA.pointer
+        var spare = deltaB.pointer
+        for l in stride(from: layerCount - 1, through: 0, by: -1) {
+            let layer = layout.layers[l]
+            let inputGradient: UnsafeMutablePointer<Float>? = l > 0 ? spare : nil
+            ann_dense_backward(
+                inputGradient, gradient.pointer + layer.weightOffset, gradient.pointer + layer.biasOffset,
+                delta, activations[l].pointer, parameters + layer.weightOffset,
+                n, Int32(layer.inputs), Int32(layer.outputs), 0, Int32(kernelThreads))
+            if l > 0 {
+                architecture.activation.backward(spare, output: activations[l].pointer, count: rows * layer.inputs)
+                swap(&delta, &spare)
+            }
+        }
+    }
+}

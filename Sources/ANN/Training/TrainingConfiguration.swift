@@ -1,0 +1,68 @@
+/// How the learning rate moves over a run.
+public enum LearningRateSchedule: String, CaseIterable, Sendable, Codable {
+    /// The same rate throughout.
+    case constant
+    /// Half a cosine from the initial rate down to zero over all the run's steps.
+    case cosine
+}
+
+/// The settings of a training run. Defaults are those of `ann train`.
+public struct TrainingConfiguration: Sendable, Equatable, Codable {
+    /// Passes over the training set, at most (stopping criteria may end sooner).
+    public var epochs = 10
+    /// Samples per minibatch; one SGD step per minibatch.
+    public var batchSize = 64
+    /// The initial step size.
+    public var learningRate: Float = 0.05
+    /// How the step size changes from step to step.
+    public var schedule = LearningRateSchedule.cosine
+    /// The fraction of the previous update kept (0 is plain SGD).
+    public var momentum: Float = 0.9
+    /// L1 penalty on weights (not biases).
+    public var l1: Float = 0
+    /// L2 penalty (weight decay) on weights (not biases).
+    public var l2: Float = 0
+    /// Cores to use: minibatches are split into at most this many shards.
+    public var threads = 1
+    /// Fixes the initial weights and the order of samples.
+    public var seed: UInt64 = 1
+    /// Samples held out of the end of the training set to watch for overfitting.
+    public var validationSize = 0
+    /// Stop once accuracy (on the validation split, else the test set) reaches this fraction.
+    public var targetAccuracy: Double?
+    /// Stop after this many epochs without a better validation accuracy, keeping the best weights.
+    public var patience: Int?
+    /// Multiplies input bytes into network inputs (1/255 maps pixels to [0, 1]).
+    public var inputScale: Float = 1.0 / 255.0
+
+    public init() {}
+
+    /// Rejects settings that cannot train, naming the command-line flag.
+    public func validate() throws(ConfigurationError) {
+        if epochs < 1 { throw ConfigurationError(flag: "--epochs", reason: "must be at least 1 (got \(epochs))") }
+        if batchSize < 1 { throw ConfigurationError(flag: "--batch-size", reason: "must be at least 1 (got \(batchSize))") }
+        if batchSize > 1 << 16 { throw ConfigurationError(flag: "--batch-size", reason: "must be at most 65536 (got \(batchSize))") }
+        if !(learningRate > 0) || !learningRate.isFinite {
+            throw ConfigurationError(flag: "--lr", reason: "must be a positive number (got \(learningRate))")
+        }
+        if !(momentum >= 0 && momentum < 1) {
+            throw ConfigurationError(flag: "--momentum", reason: "must be in [0, 1) (got \(momentum))")
+        }
+        if !(l1 >= 0) || !l1.isFinite { throw ConfigurationError(flag: "--l1", reason: "must be zero or positive (got \(l1))") }
+        if !(l2 >= 0) || !l2.isFinite { throw ConfigurationError(flag: "--l2", reason: "must be zero or positive (got \(l2))") }
+        if threads < 1 { throw ConfigurationError(flag: "--threads", reason: "must be at least 1 (got \(threads))") }
+        if threads > 1024 { throw ConfigurationError(flag: "--threads", reason: "must be at most 1024 (got \(threads))") }
+        if validationSize < 0 {
+            throw ConfigurationError(flag: "--validation-size", reason: "must be zero or positive (got \(validationSize))")
+        }
+        if let target = targetAccuracy, !(target > 0 && target <= 1) {
+            throw ConfigurationError(flag: "--target-accuracy", reason: "must be a fraction in (0, 1] (got \(target))")
+        }
+        if let patience {
+            if patience < 1 { throw ConfigurationError(flag: "--patience", reason: "must be at least 1 (got \(patience))") }
+            if validationSize == 0 {
+                throw ConfigurationError(flag: "--patience", reason: "needs a validation split: add --validation-size N")
+            }
+        }
+    }
+}

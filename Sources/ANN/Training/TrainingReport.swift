@@ -1,0 +1,82 @@
+/// What one epoch achieved.
+public struct EpochReport: Sendable, Equatable, Codable {
+    /// 1-based epoch number.
+    public var epoch: Int
+    /// Mean training loss over the epoch's samples.
+    public var loss: Double
+    /// Fraction of training samples classified right during the epoch (measured
+    /// on each minibatch before its update, so it costs no extra pass).
+    public var trainAccuracy: Double
+    /// Accuracy on the held-out validation split, when there is one.
+    public var validationAccuracy: Double?
+    /// Accuracy on the test set, when one was given.
+    public var testAccuracy: Double?
+    /// Seconds spent training in this epoch (evaluation excluded).
+    public var seconds: Double
+    /// Training throughput of this epoch.
+    public var samplesPerSecond: Double
+    /// Learning rate at the end of the epoch.
+    public var learningRate: Float
+}
+
+/// Where an epoch is, reported between minibatches.
+public struct BatchProgress: Sendable, Equatable {
+    public var epoch: Int
+    public var epochs: Int
+    public var samplesDone: Int
+    public var samplesPerEpoch: Int
+    /// Mean loss over the epoch's samples so far.
+    public var loss: Double
+    /// Seconds of training so far in this epoch.
+    public var seconds: Double
+}
+
+/// Progress as training reports it, between minibatches and after each epoch.
+public enum TrainingEvent: Sendable {
+    case batch(BatchProgress)
+    case epoch(EpochReport)
+}
+
+/// Why training ended.
+public enum StopReason: Sendable, Equatable, CustomStringConvertible {
+    case completedEpochs
+    case reachedTargetAccuracy(Double)
+    case noImprovement(epochs: Int)
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case .completedEpochs: "completed all epochs"
+        case .reachedTargetAccuracy(let a): "reached the target accuracy (\(a))"
+        case .noImprovement(let n): "no validation improvement for \(n) epochs (kept the best weights)"
+        case .cancelled: "cancelled"
+        }
+    }
+}
+
+/// The outcome of a run.
+public struct TrainingSummary: Sendable {
+    public var network: Network
+    public var epochs: [EpochReport]
+    public var stopReason: StopReason
+    /// Seconds spent in training steps, all epochs together (evaluation excluded).
+    public var trainingSeconds: Double
+    public var plan: ShardPlan
+}
+
+/// Training stopped because it cannot go on.
+public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The loss became NaN or infinite.
+    case diverged(epoch: Int, step: Int, learningRate: Float)
+    /// The settings or the data do not fit together.
+    case configuration(ConfigurationError)
+
+    public var description: String {
+        switch self {
+        case let .configuration(error):
+            error.description
+        case let .diverged(epoch, step, rate):
+            "training diverged at epoch \(epoch), step \(step): the loss is not finite; try a lower learning rate than --lr \(rate)"
+        }
+    }
+}

@@ -1,0 +1,121 @@
+// CANNKernels: the hot loops of swift-ann.
+//
+// Every buffer is a contiguous, row-major array of `float`, batch-major: a
+// batch of B samples with F features is (B, F), and a dense layer's weight
+// matrix is (out, in). Kernels allocate nothing and keep no state between
+// calls. `threads` is the number of OpenMP threads a kernel may use; pass 1
+// when the caller has already fanned out across cores.
+//
+// Each fast kernel `ann_X` has a naive twin `ann_ref_X` with the same
+// signature (minus `threads`) that the tests compare it with.
+#ifndef CANNKERNELS_H
+#define CANNKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// MARK: Dense layers
+
+// Y = X·Wᵀ + b.   X is (B, in), W is (out, in), b is (out), Y is (B, out).
+void ann_dense_forward(float *Y, const float *X, const float *W, const float *b,
+                       int B, int in, int out, int threads);
+
+// Backward pass of Y = X·Wᵀ + b given dY (B, out):
+//   dW (out, in) = dYᵀ·X, db (out) = Σ_rows dY   (added to when accumulate != 0,
+//                                                  overwritten otherwise)
+//   dX (B, in)  = dY·W                           (always overwritten; skipped when NULL)
+void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,
+                        const float *X, const float *W, int B, int in, int out,
+                        int accumulate, int threads);
+
+// MARK: Activations (elementwise over n values; forward may run in place)
+
+void ann_relu_forward(float *y, const float *x, size_t n);
+void ann_tanh_forward(float *y, const float *x, size_t n);
+void ann_sigmoid_forward(float *y, const float *x, size_t n);
+
+// dx = dy · g'(x), written from the forward *output* y. dx may alias dy.
+void ann_relu_backward(float *dx, const float *dy, const float *y, size_t n);
+void ann_tanh_backward(float *dx, const float *dy, const float *y, size_t n);
+void ann_sigmoid_backward(float *dx, const float *dy, const float *y, size_t n);
+
+// MARK: Outputs and losses
+
+// Row-wise softmax, shifted by the row maximum for stability. P, Z are (B, C).
+void ann_softmax_forward(float *P, const float *Z, int B, int C);
+
+// Backward of P = softmax(Z): dZ = P ⊙ (dP − Σ_c dP·P), per row. dZ may alias dP.
+void ann_softmax_backward(float *dZ, const float *dP, const float *P, int B, int C);
+
+// Softmax followed by cross-entropy against integer labels, fused:
+//   P = softmax(Z), dZ = (P − onehot(labels)) · grad_scale.
+// Returns Σ_rows −log P[row, label] (not scaled). Labels must lie in [0, C).
+double ann_softmax_cross_entropy(float *P, float *dZ, const float *Z,
+                                 const int32_t *labels, int B, int C,
+                                 float grad_scale);
+
+// Mean-squared error against dense targets T (B, C):
+//   dY = (Y − T) · grad_scale.  Returns Σ_rows ½·Σ_c (Y − T)² (not scaled).
+double ann_mse(float *dY, const float *Y, const float *T, int B, int C,
+               float grad_scale);
+
+// Index of the largest value of each row of X (B, C); ties go to the first.
+void ann_argmax_rows(int32_t *out, const float *X, int B, int C);
+
+// MARK: Optimiser and reduction
+
+// One SGD step with momentum and L1/L2 penalties over a flat block of n values:
+//   g = grad + l2·w + l1·sign(w);  v = momentum·v + g;  w -= lr·v
+void ann_sgd_momentum_step(float *w, float *v, const float *grad, size_t n,
+                           float lr, float momentum, float l1, float l2,
+                           int threads);
+
+// dst[i] += Σ_s sources[s][i], adding the sources in index order so the result
+// does not depend on how the caller split [0, n) across threads.
+void ann_sum_into(float *dst, const float *const *sources, int source_count,
+                  size_t n);
+
+// MARK: Data
+
+// Y[i] = X[i] · scale, widening bytes to floats (pixels to network inputs).
+void ann_bytes_to_floats(float *Y, const uint8_t *X, size_t n, float scale);
+
+// MARK: Runtime
+
+// The number of threads OpenMP would use by default (its view of the machine).
+int ann_openmp_max_threads(void);
+
+// MARK: Naive reference twins (for tests; plain loops, no OpenMP)
+
+void ann_ref_dense_forward(float *Y, const float *X, const float *W, const float *b,
+                           int B, int in, int out);
+void ann_ref_dense_backward(float *dX, float *dW, float *db, const float *dY,
+                            const float *X, const float *W, int B, int in, int out,
+                            int accumulate);
+void ann_ref_relu_forward(float *y, const float *x, size_t n);
+void ann_ref_tanh_forward(float *y, const float *x, size_t n);
+void ann_ref_sigmoid_forward(float *y, const float *x, size_t n);
+void ann_ref_relu_backward(float *dx, const float *dy, const float *y, size_t n);
+void ann_ref_tanh_backward(float *dx, const float *dy, const float *y, size_t n);
+void ann_ref_sigmoid_backward(float *dx, const float *dy, const float *y, size_t n);
+void ann_ref_softmax_forward(float *P, const float *Z, int B, int C);
+void ann_ref_softmax_backward(float *dZ, const float *dP, const float *P, int B, int C);
+double ann_ref_softmax_cross_entropy(float *P, float *dZ, const float *Z,
+                                     const int32_t *labels, int B, int C,
+                                     float grad_scale);
+double ann_ref_mse(float *dY, const float *Y, const float *T, int B, int C,
+                   float grad_scale);
+void ann_ref_sgd_momentum_step(float *w, float *v, const float *grad, size_t n,
+                               float lr, float momentum, float l1, float l2);
+void ann_ref_sum_into(float *dst, const float *const *sources, int source_count,
+                      size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,122 @@
+// Naive reference twins of the fast kernels: the plainest loops that say what
+// each kernel means, with libm's functions. Tests hold the fast ones to them.
+#include <math.h>
+
+#include "CANNKernels.h"
+
+void ann_ref_dense_forward(float *Y, const float *X, const float *W, const float *b,
+                           int B, int in, int out) {
+    for (int r = 0; r < B; r++)
+        for (int o = 0; o < out; o++) {
+            double s = b ? b[o] : 0.0;
+            for (int k = 0; k < in; k++) s += (double)X[(size_t)r * in + k] * W[(size_t)o * in + k];
+            Y[(size_t)r * out + o] = (float)s;
+        }
+}
+
+void ann_ref_dense_backward(float *dX, float *dW, float *db, const float *dY,
+                            const float *X, const float *W, int B, int in, int out,
+                            int accumulate) {
+    for (int o = 0; o < out; o++) {
+        for (int k = 0; k < in; k++) {
+            double s = accumulate ? dW[(size_t)o * in + k] : 0.0;
+            for (int r = 0; r < B; r++) s += (double)dY[(size_t)r * out + o] * X[(size_t)r * in + k];
+            dW[(size_t)o * in + k] = (float)s;
+        }
+        double s = accumulate ? db[o] : 0.0;
+        for (int r = 0; r < B; r++) s += dY[(size_t)r * out + o];
+        db[o] = (float)s;
+    }
+    if (!dX) return;
+    for (int r = 0; r < B; r++)
+        for (int k = 0; k < in; k++) {
+            double s = 0.0;
+            for (int o = 0; o < out; o++) s += (double)dY[(size_t)r * out + o] * W[(size_t)o * in + k];
+            dX[(size_t)r * in + k] = (float)s;
+        }
+}
+
+void ann_ref_relu_forward(float *y, const float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = fmaxf(x[i], 0.0f);
+}
+
+void ann_ref_tanh_forward(float *y, const float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = tanhf(x[i]);
+}
+
+void ann_ref_sigmoid_forward(float *y, const float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = (float)(1.0 / (1.0 + exp(-(double)x[i])));
+}
+
+void ann_ref_relu_backward(float *dx, const float *dy, const float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+void ann_ref_tanh_backward(float *dx, const float *dy, const float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) dx[i] = dy[i] * (1.0f - y[i] * y[i]);
+}
+
+void ann_ref_sigmoid_backward(float *dx, const float *dy, const float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) dx[i] = dy[i] * y[i] * (1.0f - y[i]);
+}
+
+void ann_ref_softmax_forward(float *P, const float *Z, int B, int C) {
+    for (int r = 0; r < B; r++) {
+        const float *z = Z + (size_t)r * C;
+        double m = z[0], sum = 0.0;
+        for (int c = 1; c < C; c++) m = fmax(m, z[c]);
+        for (int c = 0; c < C; c++) sum += exp(z[c] - m);
+        for (int c = 0; c < C; c++) P[(size_t)r * C + c] = (float)(exp(z[c] - m) / sum);
+    }
+}
+
+void ann_ref_softmax_backward(float *dZ, const float *dP, const float *P, int B, int C) {
+    for (int r = 0; r < B; r++) {
+        const float *p = P + (size_t)r * C, *dp = dP + (size_t)r * C;
+        double dot = 0.0;
+        for (int c = 0; c < C; c++) dot += (double)dp[c] * p[c];
+        for (int c = 0; c < C; c++) dZ[(size_t)r * C + c] = (float)(p[c] * (dp[c] - dot));
+    }
+}
+
+double ann_ref_softmax_cross_entropy(float *P, float *dZ, const float *Z,
+                                     const int32_t *labels, int B, int C,
+                                     float grad_scale) {
+    ann_ref_softmax_forward(P, Z, B, C);
+    double loss = 0.0;
+    for (int r = 0; r < B; r++) {
+        const float *z = Z + (size_t)r * C;
+        double m = z[0], sum = 0.0;
+        for (int c = 1; c < C; c++) m = fmax(m, z[c]);
+        for (int c = 0; c < C; c++) sum += exp(z[c] - m);
+        loss += log(sum) - (z[labels[r]] - m);
+        for (int c = 0; c < C; c++)
+            dZ[(size_t)r * C + c] = (P[(size_t)r * C + c] - (c == labels[r] ? 1.0f : 0.0f)) * grad_scale;
+    }
+    return loss;
+}
+
+double ann_ref_mse(float *dY, const float *Y, const float *T, int B, int C, float grad_scale) {
+    double loss = 0.0;
+    for (size_t i = 0; i < (size_t)B * C; i++) {
+        double d = (double)Y[i] - T[i];
+        loss += 0.5 * d * d;
+        dY[i] = (float)d * grad_scale;
+    }
+    return loss;
+}
+
+void ann_ref_sgd_momentum_step(float *w, float *v, const float *grad, size_t n,
+                               float lr, float momentum, float l1, float l2) {
+    for (size_t i = 0; i < n; i++) {
+        float sign = w[i] > 0.0f ? 1.0f : (w[i] < 0.0f ? -1.0f : 0.0f);
+        float g = grad[i] + l2 * w[i] + l1 * sign;
+        v[i] = momentum * v[i] + g;
+        w[i] = w[i] - lr * v[i];
+    }
+}
+
+void ann_ref_sum_into(float *dst, const float *const *sources, int source_count, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        for (int s = 0; s < source_count; s++) dst[i] += sources[s][i];
+}

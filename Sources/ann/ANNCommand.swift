@@ -1,0 +1,15 @@
+import ArgumentParser
+
+@main
+struct ANNCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ann",
+        abstract: "Train and evaluate multilayer perceptrons on every core of a CPU.",
+        discussion: """
+            Exit codes: 0 success, 64 bad usage (a flag), 65 bad data or model file,
+            70 training diverged, 73 an output file could not be written.
+            """,
+        subcommands: [TrainCommand.self, EvaluateCommand.self],
+        defaultSubcommand: nil
+    )
+}

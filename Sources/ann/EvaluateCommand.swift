@@ -1,0 +1,31 @@
+import ANN
+import ArgumentParser
+import Foundation
+
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Measure a saved model on the test set: accuracy, confusion matrix, precision, recall and F1.")
+
+    @Option(help: "A model saved by `ann train --save`.")
+    var model: String
+
+    @Option(help: "Folder with the IDX files (default: $ANN_DATA_DIR, else data/mnist).")
+    var dataDir: String?
+
+    @Option(help: "Threads to evaluate on (default: every core).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    func run() throws {
+        do {
+            if threads < 1 { throw ConfigurationError(flag: "--threads", reason: "must be at least 1 (got \(threads))") }
+            let network = try Network.load(from: model)
+            let directory = IDXDataDirectory(path: dataDir ?? IDXDataDirectory.defaultPath())
+            let test = try directory.loadTestSet()
+            let matrix = try network.evaluate(on: test, threads: threads)
+            FileHandleOutput.standardOutput.write(EvaluationReport.render(matrix))
+        } catch {
+            throw reportFailure(error)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import ANN
+import ArgumentParser
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The documented exit codes (sysexits.h names), one per kind of failure.
+enum ExitStatus {
+    static let usage = ExitCode(64)
+    static let badData = ExitCode(65)
+    static let diverged = ExitCode(70)
+    static let cannotWrite = ExitCode(73)
+}
+
+/// Prints one line to standard error, as `ann: error: …`.
+func printError(_ message: String) {
+    FileHandleOutput.standardError.write("ann: error: \(message)\n")
+}
+
+#if canImport(Glibc)
+private let systemWrite = Glibc.write
+#else
+private let systemWrite = Darwin.write
+#endif
+
+/// Unbuffered writes to the standard streams (progress lines must appear at once).
+struct FileHandleOutput {
+    let descriptor: Int32
+    static let standardOutput = FileHandleOutput(descriptor: 1)
+    static let standardError = FileHandleOutput(descriptor: 2)
+
+    func write(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return }
+            var offset = 0
+            while offset < bytes.count {
+                let written = systemWrite(descriptor, base + offset, bytes.count - offset)
+                if written <= 0 { return }
+                offset += written
+            }
+        }
+    }
+
+    var isTerminal: Bool { isatty(descriptor) != 0 }
+}
+
+/// Maps the library's errors to one line on stderr and an exit code.
+func reportFailure(_ error: any Error) -> ExitCode {
+    switch error {
+    case let error as ConfigurationError:
+        printError(error.description)
+        return ExitStatus.usage
+    case let error as DataError:
+        printError(error.description)
+        return ExitStatus.badData
+    case let error as ModelFileError:
+        printError(error.description)
+        return ExitStatus.badData
+    case let error as TrainingError:
+        printError(error.description)
+        if case .configuration = error { return ExitStatus.usage }
+        return ExitStatus.diverged
+    default:
+        printError("\(error)")
+        return ExitCode.failure
+    }
+}

@@ -1,0 +1,158 @@
+import ANN
+import Foundation
+
+/// Shows training as it goes: a live line on a terminal, one line per epoch
+/// in a pipe or file, or JSON lines for scripts.
+final class ProgressReporter {
+    private let json: Bool
+    private let live: Bool
+    private let epochs: Int
+    private let output = FileHandleOutput.standardOutput
+    private var lastDraw = Date.distantPast
+
+    init(json: Bool, epochs: Int) {
+        self.json = json
+        self.epochs = epochs
+        live = !json && FileHandleOutput.standardOutput.isTerminal
+    }
+
+    /// A line of context (data loaded, plan chosen); JSON mode keeps stdout for objects.
+    func announce(_ line: String) {
+        if json {
+            FileHandleOutput.standardError.write(line + "\n")
+        } else {
+            output.write(line + "\n")
+        }
+    }
+
+    func handle(_ event: TrainingEvent) {
+        switch event {
+        case .batch(let progress): drawLive(progress)
+        case .epoch(let report): printEpoch(report)
+        }
+    }
+
+    private func drawLive(_ progress: BatchProgress) {
+        guard live else { return }
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) >= 0.1 || progress.samplesDone == progress.samplesPerEpoch else { return }
+        lastDraw = now
+        let fraction = Double(progress.samplesDone) / Double(max(progress.samplesPerEpoch, 1))
+        let width = 24
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
+        let rate = Double(progress.samplesDone) / max(progress.seconds, 1e-9)
+        let line = String(
+            format: "epoch %d/%d [%@] %3.0f%%  %.0f samples/s  loss %.4f  %.1f s",
+            progress.epoch, progress.epochs, bar, fraction * 100, rate, progress.loss, progress.seconds)
+        // Carriage return and erase-line keep the progress on one terminal line.
+        output.write("\r\u{1B}[2K" + line)
+    }
+
+    private func printEpoch(_ report: EpochReport) {
+        if json {
+            output.write(JSONLine.encode(EpochLine(report)) + "\n")
+            return
+        }
+        var line = String(format: "epoch %d/%d  loss %.4f  train %.2f%%", report.epoch, epochs, report.loss, report.trainAccuracy * 100)
+        if let validation = report.validationAccuracy { line += String(format: "  validation %.2f%%", validation * 100) }
+        if let test = report.testAccuracy { line += String(format: "  test %.2f%%", test * 100) }
+        line += String(format: "  %.2f s  %.0f samples/s", report.seconds, report.samplesPerSecond)
+        output.write((live ? "\r\u{1B}[2K" : "") + line + "\n")
+    }
+
+    func finish(summary: TrainingSummary, settings: TrainingConfiguration, command: TrainCommand, loadSeconds: Double) {
+        let testAccuracy = summary.epochs.last?.testAccuracy
+        if json {
+            output.write(JSONLine.encode(SummaryLine(
+                summary: summary, settings: settings, command: command, loadSeconds: loadSeconds)) + "\n")
+            return
+        }
+        var line = "done: \(summary.stopReason) after \(summary.epochs.count) epoch\(summary.epochs.count == 1 ? "" : "s")"
+        if let testAccuracy { line += String(format: ", test accuracy %.2f%%", testAccuracy * 100) }
+        line += String(format: ", %.2f s training on %d thread%@", summary.trainingSeconds, summary.plan.effectiveThreads, summary.plan.effectiveThreads == 1 ? "" : "s")
+        if let path = command.save { line += ", saved to \(path)" }
+        output.write(line + "\n")
+    }
+}
+
+/// One JSON object per line, keys sorted so the output is stable.
+enum JSONLine {
+    static func encode<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(value) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+struct EpochLine: Encodable {
+    let type = "epoch"
+    let epoch: Int
+    let loss: Double
+    let train_accuracy: Double
+    let validation_accuracy: Double?
+    let test_accuracy: Double?
+    let seconds: Double
+    let samples_per_second: Double
+    let learning_rate: Float
+
+    init(_ report: EpochReport) {
+        epoch = report.epoch
+        loss = report.loss
+        train_accuracy = report.trainAccuracy
+        validation_accuracy = report.validationAccuracy
+        test_accuracy = report.testAccuracy
+        seconds = report.seconds
+        samples_per_second = report.samplesPerSecond
+        learning_rate = report.learningRate
+    }
+}
+
+struct SummaryLine: Encodable {
+    struct Settings: Encodable {
+        let layers: String
+        let activation: String
+        let output: String
+        let loss: String
+        let epochs: Int
+        let batch_size: Int
+        let lr: Float
+        let schedule: String
+        let momentum: Float
+        let l1: Float
+        let l2: Float
+        let seed: UInt64
+        let validation_size: Int
+        let target_accuracy: Double?
+        let patience: Int?
+    }
+
+    let type = "summary"
+    let test_accuracy: Double?
+    let training_seconds: Double
+    let load_seconds: Double
+    let threads: Int
+    let shards: Int
+    let kernel_threads: Int
+    let epochs_run: Int
+    let stop_reason: String
+    let settings: Settings
+
+    init(summary: TrainingSummary, settings: TrainingConfiguration, command: TrainCommand, loadSeconds: Double) {
+        test_accuracy = summary.epochs.last?.testAccuracy
+        training_seconds = summary.trainingSeconds
+        load_seconds = loadSeconds
+        threads = summary.plan.effectiveThreads
+        shards = summary.plan.shards
+        kernel_threads = summary.plan.kernelThreads
+        epochs_run = summary.epochs.count
+        stop_reason = summary.stopReason.description
+        self.settings = Settings(
+            layers: command.layers, activation: command.activation.rawValue, output: command.output.rawValue,
+            loss: command.loss.rawValue, epochs: settings.epochs, batch_size: settings.batchSize,
+            lr: settings.learningRate, schedule: settings.schedule.rawValue, momentum: settings.momentum,
+            l1: settings.l1, l2: settings.l2, seed: settings.seed, validation_size: settings.validationSize,
+            target_accuracy: settings.targetAccuracy, patience: settings.patience)
+    }
+}

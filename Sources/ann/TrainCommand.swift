@@ -1,0 +1,154 @@
+import ANN
+import ArgumentParser
+import Foundation
+
+extension Activation: ExpressibleByArgument {}
+extension OutputActivation: ExpressibleByArgument {}
+extension Loss: ExpressibleByArgument {}
+extension LearningRateSchedule: ExpressibleByArgument {}
+extension Initialization: ExpressibleByArgument {}
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a network on an IDX data set (MNIST by default).",
+        discussion: """
+            Each minibatch is split into shards that run on separate cores; their
+            gradients are summed in a fixed order, so a run is reproducible for a
+            given seed and thread count.
+            """)
+
+    @Option(help: "Layer sizes from input to output, comma-separated.")
+    var layers = "784,256,128,10"
+
+    @Option(help: "Hidden-layer activation: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var activation = Activation.relu
+
+    @Option(help: "Output layer: softmax or linear.")
+    var output = OutputActivation.softmax
+
+    @Option(help: "Loss: cross-entropy or mse.")
+    var loss = Loss.crossEntropy
+
+    @Option(help: "Weight initialisation: he or xavier (default: he for relu, xavier otherwise).")
+    var initialization: Initialization?
+
+    @Option(help: "Passes over the training set.")
+    var epochs = TrainingConfiguration().epochs
+
+    @Option(help: "Samples per minibatch.")
+    var batchSize = TrainingConfiguration().batchSize
+
+    @Option(name: .customLong("lr"), help: "Initial learning rate.")
+    var learningRate = TrainingConfiguration().learningRate
+
+    @Option(help: "Learning-rate schedule: constant or cosine (to zero over the run).")
+    var schedule = TrainingConfiguration().schedule
+
+    @Option(help: "Momentum (0 for plain SGD).")
+    var momentum = TrainingConfiguration().momentum
+
+    @Option(help: "L1 penalty on weights.")
+    var l1: Float = 0
+
+    @Option(help: "L2 penalty (weight decay) on weights.")
+    var l2: Float = 0
+
+    @Option(help: "Threads to train on (default: every core).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Seed for the initial weights and the sample order.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Hold out this many samples from the end of the training set for validation.")
+    var validationSize = 0
+
+    @Option(help: "Stop when accuracy (validation split, else test set) reaches this fraction, e.g. 0.98.")
+    var targetAccuracy: Double?
+
+    @Option(help: "Stop after this many epochs without better validation accuracy (needs --validation-size).")
+    var patience: Int?
+
+    @Option(help: "Folder with the IDX files (default: $ANN_DATA_DIR, else data/mnist).")
+    var dataDir: String?
+
+    @Option(help: "Save the trained weights to this safetensors file.")
+    var save: String?
+
+    @Flag(help: "Print one JSON object per epoch and a final summary, for scripts.")
+    var json = false
+
+    func run() throws {
+        do {
+            try train()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            throw reportFailure(error)
+        }
+    }
+
+    private func train() throws {
+        let architecture = try NetworkArchitecture(
+            layerSizes: try parseLayers(), activation: activation, output: output, loss: loss)
+        let settings = try trainingConfiguration()
+        let directory = IDXDataDirectory(path: dataDir ?? IDXDataDirectory.defaultPath())
+
+        let loadStart = Date()
+        let training = try directory.loadTrainingSet()
+        let test = try directory.loadTestSet()
+        let loadSeconds = Date().timeIntervalSince(loadStart)
+
+        let network = Network(architecture: architecture, seed: seed, initialization: initialization)
+        let trainer = try Trainer(network: network, configuration: settings)
+        try trainer.checkCompatible(training, role: "training")
+        try trainer.checkCompatible(test, role: "test")
+
+        let reporter = ProgressReporter(json: json, epochs: epochs)
+        reporter.announce(
+            "loaded \(training.count) training and \(test.count) test samples from \(directory.path) in \(String(format: "%.2f", loadSeconds)) s")
+        reporter.announce("network \(layers) \(activation.rawValue) \(output.rawValue) \(loss.rawValue); \(trainer.plan)")
+
+        let summary = try trainer.train(on: training, test: test) { reporter.handle($0) }
+
+        if let save {
+            do {
+                try summary.network.save(to: save)
+            } catch {
+                printError(error.description)
+                throw ExitStatus.cannotWrite
+            }
+        }
+        reporter.finish(summary: summary, settings: settings, command: self, loadSeconds: loadSeconds)
+    }
+
+    private func parseLayers() throws(ConfigurationError) -> [Int] {
+        let parts = layers.split(separator: ",", omittingEmptySubsequences: false)
+        var sizes: [Int] = []
+        for part in parts {
+            guard let size = Int(part.trimmingCharacters(in: .whitespaces)) else {
+                throw ConfigurationError(flag: "--layers", reason: "\"\(part)\" in \"\(layers)\" is not a whole number")
+            }
+            sizes.append(size)
+        }
+        return sizes
+    }
+
+    private func trainingConfiguration() throws(ConfigurationError) -> TrainingConfiguration {
+        var settings = TrainingConfiguration()
+        settings.epochs = epochs
+        settings.batchSize = batchSize
+        settings.learningRate = learningRate
+        settings.schedule = schedule
+        settings.momentum = momentum
+        settings.l1 = l1
+        settings.l2 = l2
+        settings.threads = threads
+        settings.seed = seed
+        settings.validationSize = validationSize
+        settings.targetAccuracy = targetAccuracy
+        settings.patience = patience
+        try settings.validate()
+        return settings
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+@testable import ANN
+
+/// A small IDX data set in the standard file names: 4×4 "images" of the
+/// clustered problem, 4 classes.
+func writeSmallDataSet(to directory: ScratchDirectory, samples: Int = 64) throws {
+    let data = clusteredDataset(samples: samples)
+    for prefix in ["train", "t10k"] {
+        try directory.writeRaw("\(prefix)-images-idx3-ubyte", IDXFixture.file(shape: [samples, 4, 4], data: data.pixels))
+        try directory.writeRaw("\(prefix)-labels-idx1-ubyte", IDXFixture.file(shape: [samples], data: data.labels))
+    }
+}
+
+@Suite("The ann command line")
+struct CommandLineTests {
+    static let badFlags: [([String], String)] = [
+        (["--threads", "0"], "ann: error: --threads: must be at least 1 (got 0)"),
+        (["--batch-size", "0"], "ann: error: --batch-size: must be at least 1 (got 0)"),
+        (["--lr=-0.1"], "ann: error: --lr: must be a positive number (got -0.1)"),
+        (["--momentum", "1.5"], "ann: error: --momentum: must be in [0, 1) (got 1.5)"),
+        (["--layers", "16,x,4"], "ann: error: --layers: \"x\" in \"16,x,4\" is not a whole number"),
+        (["--layers", "16"], "ann: error: --layers: needs at least an input and an output size, got 1 size(s)"),
+        (["--layers", "100,4"], "ann: error: --layers: the input size 100 does not match the 16 features per sample of the training data"),
+        (["--layers", "16,3"], "ann: error: --layers: the output size 3 is smaller than the 4 classes of the training data"),
+        (["--output", "linear"], "ann: error: --loss: cross-entropy needs a softmax output"),
+    ]
+
+    @Test("bad flags: one line naming the flag, exit 64", arguments: badFlags.indices)
+    func badFlag(index: Int) throws {
+        let directory = try ScratchDirectory()
+        try writeSmallDataSet(to: directory)
+        let (flags, message) = Self.badFlags[index]
+        let result = try AnnCommand.run(["train", "--data-dir", directory.path, "--layers", "16,8,4"] + flags)
+        #expect(result.status == 64)
+        #expect(result.standardError == message + "\n")
+    }
+
+    @Test("a value the parser cannot read is refused before training")
+    func unparsableValue() throws {
+        let result = try AnnCommand.run(["train", "--threads", "many"])
+        #expect(result.status == 64)
+        #expect(result.standardError.contains("--threads"))
+    }
+
+    static let badFiles: [(String, @Sendable (ScratchDirectory) throws -> Void, String)] = [
+        ("missing", { try FileManager.default.removeItem(atPath: $0.file("train-images-idx3-ubyte")) }, "train-images-idx3-ubyte"),
+        ("truncated", { try $0.writeRaw("train-images-idx3-ubyte", IDXFixture.file(shape: [64, 4, 4], data: [UInt8](repeating: 1, count: 100))) }, "train-images-idx3-ubyte"),
+        ("wrong magic", { try $0.writeRaw("t10k-labels-idx1-ubyte", IDXFixture.header(magic: (1, 2), dimensions: [64]) + [UInt8](repeating: 0, count: 64)) }, "t10k-labels-idx1-ubyte"),
+        ("counts differ", { try $0.writeRaw("train-labels-idx1-ubyte", IDXFixture.file(shape: [63], data: [UInt8](repeating: 0, count: 63))) }, "train-labels-idx1-ubyte"),
+        ("gigabytes claimed", { try $0.writeRaw("train-images-idx3-ubyte", IDXFixture.header(dimensions: [1_000_000_000, 28, 28]) + [0, 0, 0]) }, "train-images-idx3-ubyte"),
+    ]
+
+    @Test("bad data files: one line naming the file, exit 65", arguments: badFiles.indices)
+    func badFile(index: Int) throws {
+        let directory = try ScratchDirectory()
+        try writeSmallDataSet(to: directory)
+        let (_, damage, file) = Self.badFiles[index]
+        try damage(directory)
+        let result = try AnnCommand.run(["train", "--data-dir", directory.path, "--layers", "16,8,4", "--epochs", "1"])
+        #expect(result.status == 65)
+        #expect(result.standardError.hasPrefix("ann: error: "))
+        #expect(result.standardError.contains(file))
+        #expect(result.standardError.split(separator: "\n").count == 1)
+    }
+
+    @Test("train --json prints one object per epoch and a summary; evaluate reads the saved model")
+    func trainSaveEvaluate() throws {
+        let directory = try ScratchDirectory()
+        try writeSmallDataSet(to: directory, samples: 200)
+        let model = directory.file("model.safetensors")
+        let result = try AnnCommand.run([
+            "train", "--data-dir", directory.path, "--layers", "16,8,4", "--epochs", "3", "--threads", "2",
+            "--batch-size", "16", "--json", "--save", model,
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+        let lines = result.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4)
+        let objects = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:] }
+        for (index, epoch) in objects.prefix(3).enumerated() {
+            #expect(epoch["epoch"] as? Int == index + 1)
+            for key in ["loss", "train_accuracy", "test_accuracy", "seconds", "samples_per_second"] {
+                #expect(epoch[key] is Double, "epoch object lacks \(key)")
+            }
+        }
+        let summary = objects[3]
+        #expect(summary["type"] as? String == "summary")
+        #expect(summary["threads"] as? Int == 2)
+        #expect(summary["test_accuracy"] is Double)
+        #expect(summary["training_seconds"] is Double)
+        #expect((summary["settings"] as? [String: Any])?["batch_size"] as? Int == 16)
+
+        let evaluation = try AnnCommand.run(["evaluate", "--model", model, "--data-dir", directory.path])
+        #expect(evaluation.status == 0, "\(evaluation.standardError)")
+        #expect(evaluation.standardOutput.contains("precision"))
+        #expect(evaluation.standardOutput.contains("recall"))
+    }
+
+    @Test("plain output: one summary line per epoch with the effective thread count")
+    func plainOutput() throws {
+        let directory = try ScratchDirectory()
+        try writeSmallDataSet(to: directory)
+        let result = try AnnCommand.run(["train", "--data-dir", directory.path, "--layers", "16,8,4", "--epochs", "2", "--threads", "1"])
+        #expect(result.status == 0)
+        let epochLines = result.standardOutput.split(separator: "\n").filter { $0.hasPrefix("epoch ") }
+        #expect(epochLines.count == 2)
+        #expect(epochLines.allSatisfy { $0.contains("loss") && $0.contains("test") && $0.contains(" s") })
+        #expect(result.standardOutput.contains("1 thread"))
+        #expect(!result.standardOutput.contains("\r"))
+    }
+
+    @Test("evaluate refuses a damaged model, naming it")
+    func damagedModel() throws {
+        let directory = try ScratchDirectory()
+        try writeSmallDataSet(to: directory)
+        let model = try directory.writeRaw("broken.safetensors", [1, 2, 3])
+        let result = try AnnCommand.run(["evaluate", "--model", model, "--data-dir", directory.path])
+        #expect(result.status == 65)
+        #expect(result.standardError.contains("broken.safetensors"))
+    }
+}

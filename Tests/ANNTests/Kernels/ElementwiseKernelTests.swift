@@ -1,0 +1,129 @@
+import CANNKernels
+import Testing
+
+typealias UnaryKernel = @Sendable (UnsafeMutablePointer<Float>?, UnsafePointer<Float>?, Int) -> Void
+typealias BackwardKernel = @Sendable (UnsafeMutablePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?, Int) -> Void
+
+let activationKernels: [(name: String, fast: UnaryKernel, reference: UnaryKernel, fastBack: BackwardKernel, refBack: BackwardKernel)] = [
+    ("relu", ann_relu_forward, ann_ref_relu_forward, ann_relu_backward, ann_ref_relu_backward),
+    ("tanh", ann_tanh_forward, ann_ref_tanh_forward, ann_tanh_backward, ann_ref_tanh_backward),
+    ("sigmoid", ann_sigmoid_forward, ann_ref_sigmoid_forward, ann_sigmoid_backward, ann_ref_sigmoid_backward),
+]
+
+@Suite("Activation, loss and optimiser kernels match their reference twins")
+struct ElementwiseKernelTests {
+    @Test(arguments: activationKernels.indices, [1, 7, 8, 33, 1000])
+    func activation(kernel: Int, count: Int) {
+        let k = activationKernels[kernel]
+        // Wide inputs, including the saturated tails and exact zero.
+        var x = randomFloats(count, seed: UInt64(count), scale: 30)
+        x[0] = 0
+        var fast = [Float](repeating: .nan, count: count), reference = fast
+        k.fast(&fast, x, count)
+        k.reference(&reference, x, count)
+        #expect(maxRelativeError(fast, reference) < 1e-6, "\(k.name) forward")
+
+        let dy = randomFloats(count, seed: 99)
+        var fastBack = [Float](repeating: .nan, count: count), refBack = fastBack
+        k.fastBack(&fastBack, dy, reference, count)
+        k.refBack(&refBack, dy, reference, count)
+        #expect(maxRelativeError(fastBack, refBack) < 1e-6, "\(k.name) backward")
+    }
+
+    @Test("activations saturate without inf or NaN")
+    func extremes() {
+        let x: [Float] = [-1e30, -200, -88, 88, 200, 1e30, .greatestFiniteMagnitude, -.greatestFiniteMagnitude]
+        for k in activationKernels {
+            var y = [Float](repeating: .nan, count: x.count)
+            k.fast(&y, x, x.count)
+            #expect(y.allSatisfy { $0.isFinite }, "\(k.name)")
+        }
+    }
+
+    @Test(arguments: [(1, 1), (1, 10), (3, 10), (17, 3), (64, 10)])
+    func softmaxCrossEntropy(rows: Int, classes: Int) {
+        var z = randomFloats(rows * classes, seed: 3, scale: 20)
+        z[0] = 90  // far beyond exp's range: stability by the max shift
+        let labels = (0..<rows).map { Int32($0 % classes) }
+        var p = [Float](repeating: .nan, count: rows * classes), dz = p, refP = p, refDz = p
+        let loss = ann_softmax_cross_entropy(&p, &dz, z, labels, Int32(rows), Int32(classes), 0.5)
+        let refLoss = ann_ref_softmax_cross_entropy(&refP, &refDz, z, labels, Int32(rows), Int32(classes), 0.5)
+        #expect(abs(loss - refLoss) <= 1e-5 * max(1, abs(refLoss)))
+        #expect(maxRelativeError(p, refP) < 1e-6)
+        #expect(maxRelativeError(dz, refDz) < 1e-6)
+        var forwardOnly = [Float](repeating: .nan, count: rows * classes)
+        ann_softmax_forward(&forwardOnly, z, Int32(rows), Int32(classes))
+        #expect(forwardOnly == p)
+    }
+
+    @Test(arguments: [(1, 1), (2, 10), (13, 7)])
+    func softmaxBackwardAndMSE(rows: Int, classes: Int) {
+        let n = rows * classes
+        let p = randomFloats(n, seed: 4).map { abs($0) }, dp = randomFloats(n, seed: 5)
+        var dz = [Float](repeating: .nan, count: n), refDz = dz
+        ann_softmax_backward(&dz, dp, p, Int32(rows), Int32(classes))
+        ann_ref_softmax_backward(&refDz, dp, p, Int32(rows), Int32(classes))
+        #expect(maxRelativeError(dz, refDz) < 1e-6)
+
+        let y = randomFloats(n, seed: 6), t = randomFloats(n, seed: 7)
+        var dy = [Float](repeating: .nan, count: n), refDy = dy
+        let loss = ann_mse(&dy, y, t, Int32(rows), Int32(classes), 0.25)
+        let refLoss = ann_ref_mse(&refDy, y, t, Int32(rows), Int32(classes), 0.25)
+        #expect(abs(loss - refLoss) <= 1e-5 * max(1, refLoss))
+        #expect(maxRelativeError(dy, refDy) < 1e-6)
+    }
+
+    @Test(arguments: [1, 7, 100, 70_000])
+    func sgdMomentumStep(count: Int) {
+        var w = randomFloats(count, seed: 1), v = randomFloats(count, seed: 2)
+        w[0] = 0  // L1's subgradient at zero is zero
+        let g = randomFloats(count, seed: 3)
+        var refW = w, refV = v
+        ann_sgd_momentum_step(&w, &v, g, count, 0.1, 0.9, 0.01, 0.001, 2)
+        ann_ref_sgd_momentum_step(&refW, &refV, g, count, 0.1, 0.9, 0.01, 0.001)
+        #expect(maxRelativeError(w, refW) < 1e-6)
+        #expect(maxRelativeError(v, refV) < 1e-6)
+    }
+
+    @Test(arguments: [1, 5, 2049, 10_000], [1, 2, 3])
+    func sumInto(count: Int, sources: Int) {
+        let inputs = (0..<sources).map { randomFloats(count, seed: UInt64(10 + $0)) }
+        var fast = randomFloats(count, seed: 1), reference = fast
+        inputs.withUnsafeBufferPointers { pointers in
+            ann_sum_into(&fast, pointers, Int32(sources), count)
+            ann_ref_sum_into(&reference, pointers, Int32(sources), count)
+        }
+        // Same order of additions: equal to the bit.
+        #expect(fast == reference)
+    }
+
+    @Test func bytesToFloatsAndArgmax() {
+        let bytes: [UInt8] = [0, 1, 128, 255]
+        var floats = [Float](repeating: .nan, count: 4)
+        ann_bytes_to_floats(&floats, bytes, 4, 1.0 / 255.0)
+        #expect(floats == bytes.map { Float($0) * (Float(1) / 255) })
+        var best = [Int32](repeating: -1, count: 3)
+        ann_argmax_rows(&best, [1, 3, 3, 0, 0, -1, 2, 9, 9], 3, 3)
+        #expect(best == [1, 0, 1])  // ties go to the first
+    }
+}
+
+extension Array where Element == [Float] {
+    /// Calls `body` with a C array of pointers to each inner array's storage.
+    func withUnsafeBufferPointers(_ body: (UnsafePointer<UnsafePointer<Float>?>) -> Void) {
+        var pointers: [UnsafePointer<Float>?] = []
+        func nest(_ index: Int) {
+            if index == count {
+                pointers.withUnsafeBufferPointer { buffer in
+                    if let base = buffer.baseAddress { body(base) }
+                }
+                return
+            }
+            self[index].withUnsafeBufferPointer { buffer in
+                pointers.append(buffer.baseAddress)
+                nest(index + 1)
+            }
+        }
+        nest(0)
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+import Testing
+@testable import ANN
+
+/// The real data set, fetched by the test command (scripts/test).
+let fetchedMNISTPath = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("data/mnist").path
+
+@Suite("MNIST")
+struct MNISTTrainingTests {
+    @Test("one epoch of the default network reaches 95% test accuracy",
+          .enabled(if: FileManager.default.fileExists(atPath: fetchedMNISTPath + "/train-images-idx3-ubyte"),
+                   "run scripts/fetch-mnist first"))
+    func oneEpoch() throws {
+        let directory = IDXDataDirectory(path: fetchedMNISTPath)
+        let training = try directory.loadTrainingSet(), test = try directory.loadTestSet()
+        var settings = TrainingConfiguration()
+        settings.epochs = 1
+        settings.threads = 2
+        let trainer = try Trainer(network: Network(architecture: NetworkArchitecture(layerSizes: [784, 256, 128, 10]), seed: 1), configuration: settings)
+        let summary = try trainer.train(on: training, test: test)
+        let accuracy = try #require(summary.epochs.last?.testAccuracy)
+        #expect(accuracy >= 0.95)
+    }
+}

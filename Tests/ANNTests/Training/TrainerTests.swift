@@ -1,0 +1,134 @@
+import Testing
+@testable import ANN
+
+@Suite("Training")
+struct TrainerTests {
+    static func configuration(threads: Int, epochs: Int = 5, batch: Int = 32) -> TrainingConfiguration {
+        var settings = TrainingConfiguration()
+        settings.threads = threads
+        settings.epochs = epochs
+        settings.batchSize = batch
+        settings.learningRate = 0.05
+        settings.seed = 42
+        return settings
+    }
+
+    static func train(threads: Int, epochs: Int = 5, architecture: NetworkArchitecture? = nil) throws -> TrainingSummary {
+        let data = clusteredDataset(samples: 400)
+        let net = try architecture ?? NetworkArchitecture(layerSizes: [16, 12, 4])
+        let trainer = try Trainer(network: Network(architecture: net, seed: 42), configuration: configuration(threads: threads, epochs: epochs))
+        return try trainer.train(on: data, test: data)
+    }
+
+    @Test("a separable problem reaches 100% training accuracy")
+    func learnsSeparableProblem() throws {
+        let summary = try Self.train(threads: 2, epochs: 20)
+        let data = clusteredDataset(samples: 400)
+        let accuracy = try summary.network.evaluate(on: data, threads: 2).accuracy
+        #expect(accuracy == 1.0)
+        #expect(summary.epochs.count == 20)
+        #expect(summary.epochs.last!.loss < summary.epochs.first!.loss)
+    }
+
+    @Test("every activation and loss learns", arguments: Activation.allCases, [Loss.crossEntropy, .meanSquaredError])
+    func everyConfigurationLearns(activation: Activation, loss: Loss) throws {
+        let architecture = try NetworkArchitecture(layerSizes: [16, 12, 4], activation: activation, loss: loss)
+        let summary = try Self.train(threads: 1, epochs: 20, architecture: architecture)
+        #expect(try summary.network.evaluate(on: clusteredDataset(samples: 400)).accuracy >= 0.98)
+    }
+
+    @Test("one seed, one thread count: bit-identical weights", arguments: [1, 2, 3])
+    func deterministic(threads: Int) throws {
+        let first = try Self.train(threads: threads)
+        let second = try Self.train(threads: threads)
+        #expect(first.network.parameters == second.network.parameters)
+    }
+
+    @Test("one and two threads agree within rounding")
+    func threadCountsAgree() throws {
+        let one = try Self.train(threads: 1, epochs: 1).network.parameters
+        let two = try Self.train(threads: 2, epochs: 1).network.parameters
+        #expect(maxRelativeError(two, one) < 1e-4)
+    }
+
+    @Test("a different seed gives different weights")
+    func seedMatters() throws {
+        let data = clusteredDataset(samples: 100)
+        let net = try NetworkArchitecture(layerSizes: [16, 8, 4])
+        var settings = Self.configuration(threads: 1, epochs: 1)
+        let a = try Trainer(network: Network(architecture: net, seed: 1), configuration: settings).train(on: data)
+        settings.seed = 2
+        let b = try Trainer(network: Network(architecture: net, seed: 2), configuration: settings).train(on: data)
+        #expect(a.network.parameters != b.network.parameters)
+    }
+
+    @Test("target accuracy stops early")
+    func targetAccuracyStops() throws {
+        let data = clusteredDataset(samples: 400)
+        var settings = Self.configuration(threads: 1, epochs: 50)
+        settings.targetAccuracy = 0.9
+        let trainer = try Trainer(network: Network(architecture: NetworkArchitecture(layerSizes: [16, 12, 4]), seed: 1), configuration: settings)
+        let summary = try trainer.train(on: data, test: data)
+        #expect(summary.epochs.count < 50)
+        guard case .reachedTargetAccuracy(let reached) = summary.stopReason else {
+            Issue.record("stopped for \(summary.stopReason)")
+            return
+        }
+        #expect(reached >= 0.9)
+    }
+
+    @Test("patience stops when validation accuracy stalls and keeps the best weights")
+    func patienceStops() throws {
+        let data = clusteredDataset(samples: 400)
+        var settings = Self.configuration(threads: 1, epochs: 60)
+        settings.validationSize = 100
+        settings.patience = 2
+        let trainer = try Trainer(network: Network(architecture: NetworkArchitecture(layerSizes: [16, 12, 4]), seed: 1), configuration: settings)
+        let summary = try trainer.train(on: data)
+        #expect(summary.stopReason == .noImprovement(epochs: 2))
+        let best = summary.epochs.compactMap(\.validationAccuracy).max() ?? 0
+        #expect(try trainer.evaluate(data, samples: 300..<400).accuracy == best)
+    }
+
+    @Test("a huge learning rate is reported as divergence, naming epoch and step")
+    func divergence() throws {
+        let data = clusteredDataset(samples: 200)
+        var settings = Self.configuration(threads: 1, epochs: 3)
+        settings.learningRate = 1e30
+        settings.schedule = .constant
+        let trainer = try Trainer(network: Network(architecture: NetworkArchitecture(layerSizes: [16, 12, 4]), seed: 1), configuration: settings)
+        #expect {
+            try trainer.train(on: data)
+        } throws: { error in
+            guard let error = error as? TrainingError, case .diverged(let epoch, let step, _) = error else { return false }
+            return epoch == 1 && step >= 1 && error.description.contains("lower learning rate")
+        }
+    }
+
+    @Test("data that does not fit the network is refused, naming --layers")
+    func incompatibleData() throws {
+        let data = clusteredDataset(samples: 40)
+        let trainer = try Trainer(network: Network(architecture: NetworkArchitecture(layerSizes: [10, 4]), seed: 1), configuration: Self.configuration(threads: 1))
+        #expect(throws: TrainingError.configuration(ConfigurationError(
+            flag: "--layers", reason: "the input size 10 does not match the 16 features per sample of the training data"))) {
+            try trainer.train(on: data)
+        }
+        let narrow = try Trainer(network: Network(architecture: NetworkArchitecture(layerSizes: [16, 3]), seed: 1), configuration: Self.configuration(threads: 1))
+        #expect(throws: TrainingError.self) { try narrow.train(on: data) }
+    }
+
+    @Test("the shard plan never uses more threads than asked")
+    func shardPlan() {
+        for threads in 1...8 {
+            for batch in [1, 7, 8, 16, 64, 1024] {
+                let plan = ShardPlan(threads: threads, batchSize: batch)
+                #expect(plan.effectiveThreads <= threads)
+                #expect(plan.shards == 1 || plan.kernelThreads == 1)
+                let covered = (0..<plan.shards).map { ShardPlan.rowRange(shard: $0, of: plan.shards, rows: batch).count }
+                #expect(covered.reduce(0, +) == batch)
+                #expect(covered.max()! <= plan.shardCapacity)
+            }
+        }
+        #expect(ShardPlan(threads: 2, batchSize: 64).shards == 2)
+    }
+}
