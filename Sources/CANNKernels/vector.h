@@ -33,11 +33,12 @@ ANN_INLINE float ann_hsum8(ann_vf8 v) {
 }
 
 // Portable builds stay baseline; on x86-64 the hot kernels are also compiled
-// for x86-64-v3 (AVX2 + FMA) and the loader picks the widest the CPU runs.
+// for x86-64-v3 (AVX2 + FMA) and x86-64-v4 (AVX-512: 32 vector registers, so
+// the register tiles never spill), and the loader picks the widest the CPU runs.
 // Sanitizer builds skip the clones: ifunc resolvers run before their runtimes.
 #if defined(__x86_64__) && defined(__linux__) && !defined(ANN_NO_MULTIVERSION) && \
     !__has_feature(thread_sanitizer) && !__has_feature(address_sanitizer)
-#define ANN_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define ANN_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define ANN_MULTIVERSION
 #endif

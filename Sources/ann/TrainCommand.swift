@@ -7,6 +7,7 @@ extension OutputActivation: ExpressibleByArgument {}
 extension Loss: ExpressibleByArgument {}
 extension LearningRateSchedule: ExpressibleByArgument {}
 extension Initialization: ExpressibleByArgument {}
+extension ShardPlan.FanOut: ExpressibleByArgument {}
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -56,6 +57,9 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Threads to train on (default: every core).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Which level fans out over cores: auto, shards (concurrentPerform) or openmp (inside kernels).")
+    var fanOut = ShardPlan.FanOut.automatic
 
     @Option(help: "Seed for the initial weights and the sample order.")
     var seed: UInt64 = 1
@@ -144,6 +148,7 @@ struct TrainCommand: ParsableCommand {
         settings.l1 = l1
         settings.l2 = l2
         settings.threads = threads
+        settings.fanOut = fanOut
         settings.seed = seed
         settings.validationSize = validationSize
         settings.targetAccuracy = targetAccuracy

@@ -15,11 +15,30 @@ public struct ShardPlan: Sendable, Equatable, CustomStringConvertible {
     /// vector efficiency than they save.
     static let minimumShardRows = 8
 
-    public init(threads: Int, batchSize: Int) {
+    /// The level that fans out.
+    public enum FanOut: String, CaseIterable, Sendable, Codable {
+        /// Chosen from the thread count and batch size.
+        case automatic = "auto"
+        /// Shards of the minibatch on `concurrentPerform` workers.
+        case shards
+        /// One shard; OpenMP threads inside each kernel.
+        case openmp
+    }
+
+    /// How the plan was chosen.
+    public let fanOut: FanOut
+
+    public init(threads: Int, batchSize: Int, fanOut: FanOut = .automatic) {
         requestedThreads = threads
-        shards = max(1, min(threads, batchSize / Self.minimumShardRows))
+        let resolved = fanOut == .automatic ? Self.preferredFanOut(threads: threads, batchSize: batchSize) : fanOut
+        self.fanOut = resolved
+        shards = resolved == .openmp ? 1 : max(1, min(threads, batchSize / Self.minimumShardRows))
         kernelThreads = shards == 1 ? threads : 1
         shardCapacity = (batchSize + shards - 1) / shards
+    }
+
+    static func preferredFanOut(threads: Int, batchSize: Int) -> FanOut {
+        .shards
     }
 
     /// Threads busy during a training step.

@@ -26,7 +26,7 @@ public final class Trainer {
         try configuration.validate()
         self.configuration = configuration
         architecture = network.architecture
-        plan = ShardPlan(threads: configuration.threads, batchSize: configuration.batchSize)
+        plan = ShardPlan(threads: configuration.threads, batchSize: configuration.batchSize, fanOut: configuration.fanOut)
         parameters = FloatBuffer(copying: network.parameters)
         velocity = FloatBuffer(count: network.parameters.count)
         // Evaluation spreads over every requested thread even when a small

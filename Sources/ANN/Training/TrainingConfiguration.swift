@@ -24,6 +24,8 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     public var l2: Float = 0
     /// Cores to use: minibatches are split into at most this many shards.
     public var threads = 1
+    /// Which level spreads a step over cores (automatic picks per batch size and thread count).
+    public var fanOut = ShardPlan.FanOut.automatic
     /// Fixes the initial weights and the order of samples.
     public var seed: UInt64 = 1
     /// Samples held out of the end of the training set to watch for overfitting.
