@@ -13,6 +13,7 @@ enum ExitStatus {
     static let badData = ExitCode(65)
     static let diverged = ExitCode(70)
     static let cannotWrite = ExitCode(73)
+    static let interrupted = ExitCode(130)
 }
 
 /// Prints one line to standard error, as `ann: error: …`.
@@ -62,8 +63,11 @@ func reportFailure(_ error: any Error) -> ExitCode {
         return ExitStatus.badData
     case let error as TrainingError:
         printError(error.description)
-        if case .configuration = error { return ExitStatus.usage }
-        return ExitStatus.diverged
+        switch error {
+        case .configuration: return ExitStatus.usage
+        case .checkpoint: return ExitStatus.cannotWrite
+        case .diverged: return ExitStatus.diverged
+        }
     default:
         printError("\(error)")
         return ExitCode.failure

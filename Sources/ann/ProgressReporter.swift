@@ -16,6 +16,16 @@ final class ProgressReporter {
         live = !json && FileHandleOutput.standardOutput.isTerminal
     }
 
+    /// A warning on standard error, which every mode keeps for people.
+    func warn(_ line: String) {
+        FileHandleOutput.standardError.write((live ? "\r\u{1B}[2K" : "") + "ann: warning: \(line)\n")
+    }
+
+    /// Ends a live line before the interruption message.
+    func interrupted() {
+        if live { output.write("\n") }
+    }
+
     /// A line of context (data loaded, plan chosen); JSON mode keeps stdout for objects.
     func announce(_ line: String) {
         if json {
@@ -42,11 +52,21 @@ final class ProgressReporter {
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
         let rate = Double(progress.samplesDone) / max(progress.seconds, 1e-9)
+        let remaining = Double(progress.samplesPerEpoch - progress.samplesDone)
+            + Double(progress.epochs - progress.epoch) * Double(progress.samplesPerEpoch)
         let line = String(
-            format: "epoch %d/%d [%@] %3.0f%%  %.0f samples/s  loss %.4f  %.1f s",
-            progress.epoch, progress.epochs, bar, fraction * 100, rate, progress.loss, progress.seconds)
+            format: "epoch %d/%d [%@] %3.0f%%  %.0f samples/s  loss %.4f  %.1f s  about %@ left",
+            progress.epoch, progress.epochs, bar, fraction * 100, rate, progress.loss, progress.seconds,
+            Self.duration(remaining / max(rate, 1e-9)))
         // Carriage return and erase-line keep the progress on one terminal line.
         output.write("\r\u{1B}[2K" + line)
+    }
+
+    /// "42 s" or "3 min 5 s": precise enough to plan a coffee.
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "?" }
+        let whole = Int(seconds.rounded())
+        return whole < 60 ? "\(whole) s" : "\(whole / 60) min \(whole % 60) s"
     }
 
     private func printEpoch(_ report: EpochReport) {
@@ -54,7 +74,8 @@ final class ProgressReporter {
             output.write(JSONLine.encode(EpochLine(report)) + "\n")
             return
         }
-        var line = String(format: "epoch %d/%d  loss %.4f  train %.2f%%", report.epoch, epochs, report.loss, report.trainAccuracy * 100)
+        var line = String(format: "epoch %d/%d  loss %.4f", report.epoch, epochs, report.loss)
+        if let train = report.trainAccuracy { line += String(format: "  train %.2f%%", train * 100) }
         if let validation = report.validationAccuracy { line += String(format: "  validation %.2f%%", validation * 100) }
         if let test = report.testAccuracy { line += String(format: "  test %.2f%%", test * 100) }
         line += String(format: "  %.2f s  %.0f samples/s", report.seconds, report.samplesPerSecond)
@@ -90,7 +111,7 @@ struct EpochLine: Encodable {
     let type = "epoch"
     let epoch: Int
     let loss: Double
-    let train_accuracy: Double
+    let train_accuracy: Double?
     let validation_accuracy: Double?
     let test_accuracy: Double?
     let seconds: Double

@@ -79,6 +79,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Save the trained weights to this safetensors file.")
     var save: String?
 
+    @Option(help: "Write a checkpoint to this folder after every epoch (and on Ctrl-C).")
+    var checkpointDir: String?
+
+    @Flag(help: "Continue from the newest valid checkpoint in --checkpoint-dir (same flags as the first run).")
+    var resume = false
+
     @Flag(help: "Print one JSON object per epoch and a final summary, for scripts.")
     var json = false
 
@@ -93,6 +99,8 @@ struct TrainCommand: ParsableCommand {
     }
 
     private func train() throws {
+        // Before anything is printed, so a Ctrl-C from the first line on is a polite stop.
+        StopSignal.install()
         let architecture = try NetworkArchitecture(
             layerSizes: try parseLayers(), activation: activation, output: output, loss: loss)
         let settings = try trainingConfiguration()
@@ -103,18 +111,31 @@ struct TrainCommand: ParsableCommand {
         let test = try directory.loadTestSet()
         let loadSeconds = Date().timeIntervalSince(loadStart)
 
-        let network = Network(architecture: architecture, seed: seed, initialization: initialization)
-        let trainer = try Trainer(network: network, configuration: settings)
+        let reporter = ProgressReporter(json: json, epochs: epochs)
+        let store = checkpointDir.map { CheckpointStore(directory: $0) }
+        let trainer = try makeTrainer(architecture: architecture, settings: settings, store: store, reporter: reporter)
         try trainer.checkCompatible(training, role: "training")
         try trainer.checkCompatible(test, role: "test")
 
-        let reporter = ProgressReporter(json: json, epochs: epochs)
         reporter.announce(
             "loaded \(training.count) training and \(test.count) test samples from \(directory.path) in \(String(format: "%.2f", loadSeconds)) s")
         reporter.announce("network \(layers) \(activation.rawValue) \(output.rawValue) \(loss.rawValue); \(trainer.plan)")
 
-        let summary = try trainer.train(on: training, test: test) { reporter.handle($0) }
+        let summary = try trainer.train(
+            on: training, test: test, checkpoints: store, stopRequested: { StopSignal.isRequested }
+        ) { reporter.handle($0) }
 
+        if case .interrupted = summary.stopReason {
+            reporter.interrupted()
+            var message = "ann: \(summary.stopReason)"
+            if let last = summary.checkpoints.last {
+                message += "; checkpoint written to \(last). Resume with the same flags and --resume"
+            } else {
+                message += "; nothing was saved (add --checkpoint-dir DIR to be able to resume)"
+            }
+            FileHandleOutput.standardError.write(message + "\n")
+            throw ExitStatus.interrupted
+        }
         if let save {
             do {
                 try summary.network.save(to: save)
@@ -124,6 +145,28 @@ struct TrainCommand: ParsableCommand {
             }
         }
         reporter.finish(summary: summary, settings: settings, command: self, loadSeconds: loadSeconds)
+    }
+
+    /// A fresh trainer, or with --resume the one the newest valid checkpoint describes.
+    private func makeTrainer(
+        architecture: NetworkArchitecture, settings: TrainingConfiguration, store: CheckpointStore?, reporter: ProgressReporter
+    ) throws -> Trainer {
+        guard resume else {
+            return try Trainer(network: Network(architecture: architecture, seed: seed, initialization: initialization), configuration: settings)
+        }
+        guard let store else { throw ConfigurationError(flag: "--resume", reason: "needs --checkpoint-dir DIR") }
+        let (found, skipped) = store.newestValid()
+        for fault in skipped { reporter.warn("skipping damaged checkpoint \(fault)") }
+        guard let checkpoint = found else {
+            throw ConfigurationError(flag: "--resume", reason: "no valid checkpoint in \(store.directory)")
+        }
+        guard checkpoint.architecture == architecture else {
+            throw ConfigurationError(
+                flag: "--resume",
+                reason: "the checkpoint holds a \(checkpoint.architecture.layerSizes.map(String.init).joined(separator: ",")) \(checkpoint.architecture.activation.rawValue) network; the flags ask for \(layers) \(activation.rawValue)")
+        }
+        reporter.announce("resuming from epoch \(checkpoint.epochsCompleted + 1), step \(checkpoint.stepInEpoch) of \(store.directory)")
+        return try Trainer(resuming: checkpoint, configuration: settings)
     }
 
     private func parseLayers() throws(ConfigurationError) -> [Int] {

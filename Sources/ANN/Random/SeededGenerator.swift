@@ -16,6 +16,15 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
         state = (splitMix(), splitMix(), splitMix(), splitMix())
     }
 
+    /// The four state words, for checkpoints.
+    var words: [UInt64] { [state.0, state.1, state.2, state.3] }
+
+    /// A generator continuing from saved state words.
+    init?(words: [UInt64]) {
+        guard words.count == 4, words.contains(where: { $0 != 0 }) else { return nil }
+        state = (words[0], words[1], words[2], words[3])
+    }
+
     public mutating func next() -> UInt64 {
         let result = rotate(state.1 &* 5, 7) &* 9
         let t = state.1 << 17

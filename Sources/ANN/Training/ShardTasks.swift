@@ -1,31 +1,5 @@
 import CANNKernels
 
-/// Where the samples of a data set live while a pass runs: borrowed pointers
-/// into the caller's arrays, valid for the duration of one `withSamples` call.
-struct SampleSource {
-    let pixels: UnsafePointer<UInt8>
-    let labels: UnsafePointer<UInt8>
-    let featureCount: Int
-    let inputScale: Float
-
-    /// Copies the samples `indices(i)` for i in 0..<rows into the workspace's
-    /// input and label buffers, and one-hot targets when `oneHotTargets`.
-    func load(into workspace: ShardWorkspace, rows: Int, oneHotTargets: Bool, index: (Int) -> Int) {
-        let input = workspace.activations[0].pointer
-        for i in 0..<rows {
-            let sample = index(i)
-            ann_bytes_to_floats(input + i * featureCount, pixels + sample * featureCount, featureCount, inputScale)
-            workspace.labels.pointer[i] = Int32(labels[sample])
-        }
-        guard oneHotTargets else { return }
-        let classes = workspace.architecture.outputSize
-        workspace.targets.pointer.update(repeating: 0, count: rows * classes)
-        for i in 0..<rows {
-            workspace.targets.pointer[i * classes + Int(workspace.labels.pointer[i])] = 1
-        }
-    }
-}
-
 /// One training step's work for the shards of a minibatch.
 struct ShardStep {
     let workspaces: [ShardWorkspace]
@@ -35,12 +9,12 @@ struct ShardStep {
     let shards: Int
     let parameters: UnsafePointer<Float>
     let kernelThreads: Int
-    let oneHotTargets: Bool
+    let denseTargets: Bool
 
     func run(shard s: Int) {
         let workspace = workspaces[s]
         let range = ShardPlan.rowRange(shard: s, of: shards, rows: rows)
-        source.load(into: workspace, rows: range.count, oneHotTargets: oneHotTargets) { Int(order[range.lowerBound + $0]) }
+        source.load(into: workspace, rows: range.count, denseTargets: denseTargets) { Int(order[range.lowerBound + $0]) }
         workspace.forwardBackward(
             rows: range.count, parameters: parameters, gradientScale: 1 / Float(rows), kernelThreads: kernelThreads)
         var correct = 0
@@ -107,17 +81,22 @@ struct EvaluationPass {
     let source: SampleSource
     let range: Range<Int>
     let parameters: UnsafePointer<Float>
+    /// Whether the loss needs dense targets (MSE) rather than labels.
+    let denseTargets: Bool
 
+    /// Leaves the worker's confusion counts (classification) and its summed
+    /// loss in its workspace.
     func run(worker w: Int) {
         let workspace = workspaces[w]
         let classes = workspace.architecture.outputSize
         workspace.confusion.update(repeating: 0, count: classes * classes)
+        workspace.lossSum = 0
         let chunk = workspace.capacity
         for start in stride(from: range.lowerBound + w * chunk, to: range.upperBound, by: chunk * workspaces.count) {
             let rows = min(chunk, range.upperBound - start)
-            source.load(into: workspace, rows: rows, oneHotTargets: false) { start + $0 }
-            workspace.forward(rows: rows, parameters: parameters, kernelThreads: 1)
-            for i in 0..<rows {
+            source.load(into: workspace, rows: rows, denseTargets: denseTargets) { start + $0 }
+            workspace.lossSum += workspace.evaluate(rows: rows, parameters: parameters, denseTargets: denseTargets)
+            for i in 0..<rows where workspace.labels.pointer[i] >= 0 {
                 workspace.confusion[Int(workspace.labels.pointer[i]) * classes + Int(workspace.predictions.pointer[i])] += 1
             }
         }

@@ -47,15 +47,23 @@ final class ShardWorkspace {
         architecture.output == .softmax ? outputs.pointer : activations[architecture.layerCount].pointer
     }
 
-    /// Runs the layers over `rows` inputs already in `activations[0]`, leaving
-    /// outputs in `outputPointer` and predicted classes in `predictions`.
-    func forward(rows: Int, parameters: UnsafePointer<Float>, kernelThreads: Int) {
-        runLayers(rows: rows, parameters: parameters, kernelThreads: kernelThreads)
+    /// Runs the layers over `rows` loaded samples, leaving predicted classes
+    /// in `predictions`, and returns the loss summed over the rows (labels for
+    /// cross-entropy, `targets` when `denseTargets`).
+    func evaluate(rows: Int, parameters: UnsafePointer<Float>, denseTargets: Bool) -> Double {
+        runLayers(rows: rows, parameters: parameters, kernelThreads: 1)
+        let logits = activations[architecture.layerCount].pointer
         let classes = Int32(architecture.outputSize)
-        if architecture.output == .softmax {
-            ann_softmax_forward(outputs.pointer, activations[architecture.layerCount].pointer, Int32(rows), classes)
+        let n = Int32(rows)
+        var loss = 0.0
+        if architecture.loss == .crossEntropy {
+            loss = ann_softmax_cross_entropy(outputs.pointer, deltaA.pointer, logits, labels.pointer, n, classes, 0)
+        } else {
+            if architecture.output == .softmax { ann_softmax_forward(outputs.pointer, logits, n, classes) }
+            if denseTargets { loss = ann_mse(deltaA.pointer, outputPointer, targets.pointer, n, classes, 0) }
         }
-        ann_argmax_rows(predictions.pointer, outputPointer, Int32(rows), classes)
+        ann_argmax_rows(predictions.pointer, outputPointer, n, classes)
+        return loss
     }
 
     /// The dense layers and hidden activations; the last layer's logits are left raw.

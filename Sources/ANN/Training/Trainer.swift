@@ -7,8 +7,10 @@ import Foundation
 /// is made; a training step allocates nothing.
 ///
 /// Same network, same configuration (seed included), same thread count: the
-/// same weights, bit for bit. Different thread counts split minibatches
-/// differently, so their float sums round differently.
+/// same weights, bit for bit, also across an interruption and a resume from a
+/// checkpoint. Different shard counts split minibatches differently, so their
+/// float sums round differently; with `fanOut: .openmp` the thread count does
+/// not change the result at all.
 public final class Trainer {
     public let configuration: TrainingConfiguration
     public let plan: ShardPlan
@@ -16,10 +18,22 @@ public final class Trainer {
 
     private let parameters: FloatBuffer
     private let velocity: FloatBuffer
+    private let best: FloatBuffer?
     private let workspaces: [ShardWorkspace]
     private let chunks: [UpdateChunk]
     private let sourceTable: UnsafeMutablePointer<UnsafePointer<Float>?>
+
+    // Where the run stands; a checkpoint saves exactly this.
     private var shuffler: SeededGenerator
+    private var epochStartShuffler: SeededGenerator
+    private var epochsCompleted = 0
+    private var stepInEpoch = 0
+    private var epochLossSum = 0.0
+    private var epochCorrect = 0
+    private var epochSeconds = 0.0
+    private var bestAccuracy = -1.0
+    private var epochsSinceBest = 0
+    private var history: [EpochReport] = []
 
     /// Prepares to train `network` (its weights are copied).
     public init(network: Network, configuration: TrainingConfiguration) throws(ConfigurationError) {
@@ -29,6 +43,7 @@ public final class Trainer {
         plan = ShardPlan(threads: configuration.threads, batchSize: configuration.batchSize, fanOut: configuration.fanOut)
         parameters = FloatBuffer(copying: network.parameters)
         velocity = FloatBuffer(count: network.parameters.count)
+        best = configuration.patience != nil ? FloatBuffer(count: network.parameters.count) : nil
         // Evaluation spreads over every requested thread even when a small
         // minibatch trains on one shard, so there is a workspace per thread.
         let capacity = max(plan.shardCapacity, 256)
@@ -40,6 +55,32 @@ public final class Trainer {
         sourceTable = .allocate(capacity: plan.shards * plan.shards)
         sourceTable.initialize(repeating: nil, count: plan.shards * plan.shards)
         shuffler = SeededGenerator(seed: configuration.seed ^ 0x5EED_0F_5A3B_1E5)
+        epochStartShuffler = shuffler
+    }
+
+    /// Continues the run a checkpoint saved. `configuration` must match the
+    /// checkpoint's settings, except the thread count when it does not change
+    /// the result (it always does with shards; never with OpenMP fan-out).
+    public convenience init(resuming checkpoint: TrainingCheckpoint, configuration: TrainingConfiguration) throws(ConfigurationError) {
+        guard checkpoint.configuration == configuration else {
+            throw ConfigurationError(
+                flag: "--resume",
+                reason: "the checkpoint was made with other settings (\(Self.differences(checkpoint.configuration, configuration))); resume with the original flags")
+        }
+        let network = try Network(architecture: checkpoint.architecture, parameters: checkpoint.parameters)
+        try self.init(network: network, configuration: configuration)
+        velocity.fill(with: checkpoint.velocity)
+        if let saved = checkpoint.bestParameters, let best { best.fill(with: saved) }
+        epochsCompleted = checkpoint.epochsCompleted
+        stepInEpoch = checkpoint.stepInEpoch
+        history = checkpoint.history
+        epochStartShuffler = checkpoint.epochStartShuffler
+        shuffler = checkpoint.epochStartShuffler
+        epochLossSum = checkpoint.epochLossSum
+        epochCorrect = checkpoint.epochCorrect
+        epochSeconds = checkpoint.epochSeconds
+        bestAccuracy = checkpoint.bestAccuracy
+        epochsSinceBest = checkpoint.epochsSinceBest
     }
 
     deinit { sourceTable.deallocate() }
@@ -50,28 +91,71 @@ public final class Trainer {
         (try? Network(architecture: architecture, parameters: parameters.array)) ?? Network(architecture: architecture, seed: 0)
     }
 
+    /// The run's state now, to save and resume from.
+    public var checkpoint: TrainingCheckpoint {
+        TrainingCheckpoint(
+            architecture: architecture, configuration: configuration, parameters: parameters.array,
+            velocity: velocity.array, bestParameters: best?.array, epochsCompleted: epochsCompleted,
+            stepInEpoch: stepInEpoch, history: history, epochStartShuffler: epochStartShuffler,
+            epochLossSum: epochLossSum, epochCorrect: epochCorrect, epochSeconds: epochSeconds,
+            bestAccuracy: bestAccuracy, epochsSinceBest: epochsSinceBest)
+    }
+
     /// Checks that a data set fits the network: as many features as inputs,
-    /// no label beyond the outputs.
-    public func checkCompatible(_ data: LabeledDataset, role: String) throws(ConfigurationError) {
+    /// no label beyond the outputs, target rows as wide as the output.
+    public func checkCompatible(_ data: Dataset, role: String) throws(ConfigurationError) {
         if data.featureCount != architecture.inputSize {
             throw ConfigurationError(
                 flag: "--layers",
                 reason: "the input size \(architecture.inputSize) does not match the \(data.featureCount) features per sample of the \(role) data")
         }
-        if data.classCount > architecture.outputSize {
-            throw ConfigurationError(
-                flag: "--layers",
-                reason: "the output size \(architecture.outputSize) is smaller than the \(data.classCount) classes of the \(role) data")
+        switch data.targets {
+        case .classes:
+            if data.classCount > architecture.outputSize {
+                throw ConfigurationError(
+                    flag: "--layers",
+                    reason: "the output size \(architecture.outputSize) is smaller than the \(data.classCount) classes of the \(role) data")
+            }
+        case .values(_, let width):
+            if width != architecture.outputSize {
+                throw ConfigurationError(
+                    flag: "--layers", reason: "the output size \(architecture.outputSize) does not match the \(width) target values per sample of the \(role) data")
+            }
+            if architecture.loss == .crossEntropy {
+                throw ConfigurationError(flag: "--loss", reason: "cross-entropy needs class labels; the \(role) data has target values (use mse)")
+            }
         }
     }
 
-    /// Runs the configured epochs (or until a stopping criterion holds) on
-    /// `training`, evaluating on `test` after each epoch when given. `progress`
-    /// hears from every minibatch and every epoch; Task cancellation stops the
-    /// run between minibatches.
+    /// IDX data (bytes scaled by `configuration.inputScale`); see ``train(on:test:checkpoints:stopRequested:progress:)-(Dataset,_,_,_,_)``.
+    public func checkCompatible(_ data: LabeledDataset, role: String) throws(ConfigurationError) {
+        try checkCompatible(Dataset(data, inputScale: configuration.inputScale), role: role)
+    }
+
+    /// Trains on IDX data, its bytes scaled by `configuration.inputScale`.
     public func train(
-        on training: LabeledDataset, test: LabeledDataset? = nil,
-        progress: (TrainingEvent) -> Void = { _ in }
+        on training: LabeledDataset, test: LabeledDataset? = nil, checkpoints: CheckpointStore? = nil,
+        stopRequested: () -> Bool = { false }, progress: (TrainingEvent) -> Void = { _ in }
+    ) throws(TrainingError) -> TrainingSummary {
+        try train(
+            on: Dataset(training, inputScale: configuration.inputScale),
+            test: test.map { Dataset($0, inputScale: configuration.inputScale) },
+            checkpoints: checkpoints, stopRequested: stopRequested, progress: progress)
+    }
+
+    /// Runs the remaining epochs (or until a stopping criterion holds) on
+    /// `training`, evaluating on `test` after each epoch when given.
+    ///
+    /// `progress` hears from every minibatch and every epoch. Between
+    /// minibatches, Task cancellation or `stopRequested()` returning true ends
+    /// the run early; the trainer then stands where it stopped, and with
+    /// `checkpoints` a checkpoint of that point is written, so a later run can
+    /// resume it exactly. With `checkpoints`, one is also written after every
+    /// epoch. A non-finite loss throws ``TrainingError/diverged(epoch:step:learningRate:)``
+    /// before anything is written.
+    public func train(
+        on training: Dataset, test: Dataset? = nil, checkpoints: CheckpointStore? = nil,
+        stopRequested: () -> Bool = { false }, progress: (TrainingEvent) -> Void = { _ in }
     ) throws(TrainingError) -> TrainingSummary {
         do {
             try checkCompatible(training, role: "training")
@@ -84,55 +168,78 @@ public final class Trainer {
         guard trainCount > 0 else { throw .configuration(ConfigurationError(flag: "--validation-size", reason: "leaves no training samples")) }
 
         let order = Int32Buffer(count: trainCount)
-        for i in 0..<trainCount { order.pointer[i] = Int32(i) }
-        let best = configuration.patience != nil ? FloatBuffer(count: parameters.count) : nil
-        var bestAccuracy = -1.0, epochsSinceBest = 0
-        var reports: [EpochReport] = []
         var stopReason = StopReason.completedEpochs
-        var totalSeconds = 0.0
+        var written: [String] = []
         let stepsPerEpoch = (trainCount + configuration.batchSize - 1) / configuration.batchSize
         let totalSteps = stepsPerEpoch * configuration.epochs
+        func saveCheckpoint() throws(TrainingError) {
+            guard let checkpoints else { return }
+            do {
+                written.append(try checkpoints.save(checkpoint))
+            } catch {
+                throw .checkpoint(error)
+            }
+        }
 
-        epochs: for epoch in 1...configuration.epochs {
+        epochs: while epochsCompleted < configuration.epochs {
+            let epoch = epochsCompleted + 1
+            // Each epoch shuffles the identity afresh, so a resumed run needs
+            // only the generator's state to rebuild the same order.
+            shuffler = epochStartShuffler
+            for i in 0..<trainCount { order.pointer[i] = Int32(i) }
             shuffle(order.pointer, count: trainCount)
             let clock = ContinuousClock()
             let start = clock.now
-            var lossSum = 0.0, correct = 0, learningRate = configuration.learningRate
-            for step in 0..<stepsPerEpoch {
-                if Task.isCancelled { stopReason = .cancelled; break epochs }
-                let first = step * configuration.batchSize
+            let secondsBefore = epochSeconds
+            var learningRate = configuration.learningRate
+            while stepInEpoch < stepsPerEpoch {
+                if Task.isCancelled || stopRequested() {
+                    epochSeconds = secondsBefore + seconds(clock.now - start)
+                    stopReason = Task.isCancelled ? .cancelled : .interrupted(epoch: epoch, step: stepInEpoch)
+                    try saveCheckpoint()
+                    break epochs
+                }
+                let first = stepInEpoch * configuration.batchSize
                 let rows = min(configuration.batchSize, trainCount - first)
-                learningRate = rate(atStep: (epoch - 1) * stepsPerEpoch + step, of: totalSteps)
+                learningRate = rate(atStep: epochsCompleted * stepsPerEpoch + stepInEpoch, of: totalSteps)
                 let (loss, hits) = trainStep(
                     data: training, order: order.pointer + first, rows: rows, learningRate: learningRate)
                 guard loss.isFinite else {
-                    throw .diverged(epoch: epoch, step: step + 1, learningRate: configuration.learningRate)
+                    throw .diverged(epoch: epoch, step: stepInEpoch + 1, learningRate: configuration.learningRate)
                 }
-                lossSum += loss
-                correct += hits
+                epochLossSum += loss
+                epochCorrect += hits
+                stepInEpoch += 1
                 progress(.batch(BatchProgress(
                     epoch: epoch, epochs: configuration.epochs, samplesDone: first + rows,
-                    samplesPerEpoch: trainCount, loss: lossSum / Double(first + rows),
-                    seconds: seconds(clock.now - start))))
+                    samplesPerEpoch: trainCount, loss: epochLossSum / Double(first + rows),
+                    seconds: secondsBefore + seconds(clock.now - start))))
             }
-            let elapsed = seconds(clock.now - start)
-            totalSeconds += elapsed
+            let elapsed = secondsBefore + seconds(clock.now - start)
 
-            let validationAccuracy = validation > 0
+            let validationAccuracy = validation > 0 && training.isClassification
                 ? evaluate(training, samples: trainCount..<training.count).accuracy : nil
-            let testAccuracy = test.map { evaluate($0).accuracy }
+            let testAccuracy = test.flatMap { $0.isClassification ? evaluate($0).accuracy : nil }
             let report = EpochReport(
-                epoch: epoch, loss: lossSum / Double(trainCount), trainAccuracy: Double(correct) / Double(trainCount),
-                validationAccuracy: validationAccuracy, testAccuracy: testAccuracy, seconds: elapsed,
-                samplesPerSecond: Double(trainCount) / max(elapsed, 1e-9), learningRate: learningRate)
-            reports.append(report)
+                epoch: epoch, loss: epochLossSum / Double(trainCount),
+                trainAccuracy: training.isClassification ? Double(epochCorrect) / Double(trainCount) : nil,
+                validationAccuracy: validationAccuracy, testAccuracy: testAccuracy,
+                testLoss: test.map { meanLoss($0) },
+                seconds: elapsed, samplesPerSecond: Double(trainCount) / max(elapsed, 1e-9), learningRate: learningRate)
+            history.append(report)
+            epochsCompleted += 1
+            stepInEpoch = 0
+            epochLossSum = 0
+            epochCorrect = 0
+            epochSeconds = 0
+            epochStartShuffler = shuffler
             progress(.epoch(report))
 
+            var stop: StopReason?
             if let target = configuration.targetAccuracy, let watched = validationAccuracy ?? testAccuracy, watched >= target {
-                stopReason = .reachedTargetAccuracy(watched)
-                break
+                stop = .reachedTargetAccuracy(watched)
             }
-            if let patience = configuration.patience, let best, let watched = validationAccuracy {
+            if stop == nil, let patience = configuration.patience, let best, let watched = validationAccuracy {
                 if watched > bestAccuracy {
                     bestAccuracy = watched
                     epochsSinceBest = 0
@@ -141,25 +248,25 @@ public final class Trainer {
                     epochsSinceBest += 1
                     if epochsSinceBest >= patience {
                         parameters.pointer.update(from: best.pointer, count: parameters.count)
-                        stopReason = .noImprovement(epochs: patience)
-                        break
+                        stop = .noImprovement(epochs: patience)
                     }
                 }
             }
+            try saveCheckpoint()
+            if let stop {
+                stopReason = stop
+                break
+            }
         }
         return TrainingSummary(
-            network: network, epochs: reports, stopReason: stopReason, trainingSeconds: totalSeconds, plan: plan)
+            network: network, epochs: history, stopReason: stopReason,
+            trainingSeconds: history.reduce(0) { $0 + $1.seconds } + epochSeconds, plan: plan, checkpoints: written)
     }
 
-    /// Confusion counts of the current network on `data` (or part of it).
-    public func evaluate(_ data: LabeledDataset, samples: Range<Int>? = nil) -> ConfusionMatrix {
-        let range = samples ?? 0..<data.count
+    /// Confusion counts of the current network on classification data (or part of it).
+    public func evaluate(_ data: Dataset, samples: Range<Int>? = nil) -> ConfusionMatrix {
+        runEvaluation(data, samples: samples ?? 0..<data.count)
         let classes = architecture.outputSize
-        withSamples(of: data) { source in
-            let pass = ShardAccess(EvaluationPass(
-                workspaces: workspaces, source: source, range: range, parameters: parameters.pointer))
-            DispatchQueue.concurrentPerform(iterations: workspaces.count) { pass.value.run(worker: $0) }
-        }
         var counts = [Int](repeating: 0, count: classes * classes)
         for workspace in workspaces {
             for i in 0..<counts.count { counts[i] += workspace.confusion[i] }
@@ -167,28 +274,50 @@ public final class Trainer {
         return ConfusionMatrix(classCount: classes, counts: counts)
     }
 
+    /// IDX data, its bytes scaled by `configuration.inputScale`.
+    public func evaluate(_ data: LabeledDataset, samples: Range<Int>? = nil) -> ConfusionMatrix {
+        evaluate(Dataset(data, inputScale: configuration.inputScale), samples: samples)
+    }
+
+    /// Mean loss per sample of the current network on `data`: cross-entropy
+    /// or ½·Σ(output − target)², as the architecture trains with.
+    public func meanLoss(_ data: Dataset) -> Double {
+        guard data.count > 0 else { return 0 }
+        runEvaluation(data, samples: 0..<data.count)
+        return workspaces.reduce(0) { $0 + $1.lossSum } / Double(data.count)
+    }
+
+    private func runEvaluation(_ data: Dataset, samples: Range<Int>) {
+        data.withSampleSource { source in
+            let pass = ShardAccess(EvaluationPass(
+                workspaces: workspaces, source: source, range: samples, parameters: parameters.pointer,
+                denseTargets: architecture.loss == .meanSquaredError))
+            DispatchQueue.concurrentPerform(iterations: workspaces.count) { pass.value.run(worker: $0) }
+        }
+    }
+
     /// One minibatch: shards run forward and backward in parallel, then the
     /// gradients are summed in shard order and the optimiser steps.
-    private func trainStep(data: LabeledDataset, order: UnsafePointer<Int32>, rows: Int, learningRate: Float) -> (Double, Int) {
+    private func trainStep(data: Dataset, order: UnsafePointer<Int32>, rows: Int, learningRate: Float) -> (Double, Int) {
         let shards = min(plan.shards, rows)
-        let needsTargets = architecture.loss == .meanSquaredError
-        withSamples(of: data) { source in
+        let denseTargets = architecture.loss == .meanSquaredError
+        data.withSampleSource { source in
             let step = ShardAccess(ShardStep(
                 workspaces: workspaces, source: source, order: order, rows: rows, shards: shards,
-                parameters: parameters.pointer, kernelThreads: plan.kernelThreads, oneHotTargets: needsTargets))
+                parameters: parameters.pointer, kernelThreads: plan.kernelThreads, denseTargets: denseTargets))
             if shards == 1 {
                 step.value.run(shard: 0)
             } else {
                 DispatchQueue.concurrentPerform(iterations: shards) { step.value.run(shard: $0) }
             }
         }
-        let update = ShardAccess(ReduceAndUpdate(
-            workspaces: workspaces, shards: shards, workers: shards, chunks: chunks, sourceTable: sourceTable,
-            parameters: parameters.pointer, velocity: velocity.pointer, learningRate: learningRate,
-            momentum: configuration.momentum, l1: configuration.l1, l2: configuration.l2))
         if shards == 1 {
             updateWithKernelThreads(learningRate: learningRate)
         } else {
+            let update = ShardAccess(ReduceAndUpdate(
+                workspaces: workspaces, shards: shards, workers: shards, chunks: chunks, sourceTable: sourceTable,
+                parameters: parameters.pointer, velocity: velocity.pointer, learningRate: learningRate,
+                momentum: configuration.momentum, l1: configuration.l1, l2: configuration.l2))
             DispatchQueue.concurrentPerform(iterations: shards) { update.value.run(worker: $0) }
         }
         var loss = 0.0, correct = 0
@@ -228,18 +357,23 @@ public final class Trainer {
         }
     }
 
-    private func withSamples(of data: LabeledDataset, _ body: (SampleSource) -> Void) {
-        data.pixels.withUnsafeBufferPointer { pixels in
-            data.labels.withUnsafeBufferPointer { labels in
-                guard let pixelBase = pixels.baseAddress, let labelBase = labels.baseAddress else { return }
-                body(SampleSource(
-                    pixels: pixelBase, labels: labelBase, featureCount: data.featureCount,
-                    inputScale: configuration.inputScale))
-            }
-        }
-    }
-
     private func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+
+    /// Names the settings that differ, flag by flag.
+    private static func differences(_ saved: TrainingConfiguration, _ given: TrainingConfiguration) -> String {
+        let pairs: [(String, String, String)] = [
+            ("--epochs", "\(saved.epochs)", "\(given.epochs)"), ("--batch-size", "\(saved.batchSize)", "\(given.batchSize)"),
+            ("--lr", "\(saved.learningRate)", "\(given.learningRate)"), ("--schedule", saved.schedule.rawValue, given.schedule.rawValue),
+            ("--momentum", "\(saved.momentum)", "\(given.momentum)"), ("--l1", "\(saved.l1)", "\(given.l1)"),
+            ("--l2", "\(saved.l2)", "\(given.l2)"), ("--threads", "\(saved.threads)", "\(given.threads)"),
+            ("--fan-out", saved.fanOut.rawValue, given.fanOut.rawValue), ("--seed", "\(saved.seed)", "\(given.seed)"),
+            ("--validation-size", "\(saved.validationSize)", "\(given.validationSize)"),
+            ("--target-accuracy", "\(saved.targetAccuracy.map { "\($0)" } ?? "none")", "\(given.targetAccuracy.map { "\($0)" } ?? "none")"),
+            ("--patience", "\(saved.patience.map { "\($0)" } ?? "none")", "\(given.patience.map { "\($0)" } ?? "none")"),
+        ]
+        let differing = pairs.filter { $0.1 != $0.2 }.map { "\($0.0) was \($0.1), now \($0.2)" }
+        return differing.isEmpty ? "input scale differs" : differing.joined(separator: ", ")
     }
 }

@@ -5,12 +5,15 @@ public struct EpochReport: Sendable, Equatable, Codable {
     /// Mean training loss over the epoch's samples.
     public var loss: Double
     /// Fraction of training samples classified right during the epoch (measured
-    /// on each minibatch before its update, so it costs no extra pass).
-    public var trainAccuracy: Double
-    /// Accuracy on the held-out validation split, when there is one.
+    /// on each minibatch before its update, so it costs no extra pass); nil
+    /// for regression.
+    public var trainAccuracy: Double?
+    /// Accuracy on the held-out validation split, when there is one (classification).
     public var validationAccuracy: Double?
-    /// Accuracy on the test set, when one was given.
+    /// Accuracy on the test set, when one was given (classification).
     public var testAccuracy: Double?
+    /// Mean loss on the test set, when one was given.
+    public var testLoss: Double?
     /// Seconds spent training in this epoch (evaluation excluded).
     public var seconds: Double
     /// Training throughput of this epoch.
@@ -42,7 +45,10 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
     case completedEpochs
     case reachedTargetAccuracy(Double)
     case noImprovement(epochs: Int)
+    /// The Task running training was cancelled.
     case cancelled
+    /// The caller's stop request (e.g. Ctrl-C) was honoured after a minibatch.
+    case interrupted(epoch: Int, step: Int)
 
     public var description: String {
         switch self {
@@ -50,6 +56,7 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
         case .reachedTargetAccuracy(let a): "reached the target accuracy (\(a))"
         case .noImprovement(let n): "no validation improvement for \(n) epochs (kept the best weights)"
         case .cancelled: "cancelled"
+        case let .interrupted(epoch, step): "interrupted at epoch \(epoch), step \(step)"
         }
     }
 }
@@ -62,6 +69,8 @@ public struct TrainingSummary: Sendable {
     /// Seconds spent in training steps, all epochs together (evaluation excluded).
     public var trainingSeconds: Double
     public var plan: ShardPlan
+    /// The checkpoint files written, newest last.
+    public var checkpoints: [String] = []
 }
 
 /// Training stopped because it cannot go on.
@@ -70,10 +79,14 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
     case diverged(epoch: Int, step: Int, learningRate: Float)
     /// The settings or the data do not fit together.
     case configuration(ConfigurationError)
+    /// A checkpoint could not be written.
+    case checkpoint(ModelFileError)
 
     public var description: String {
         switch self {
         case let .configuration(error):
+            error.description
+        case let .checkpoint(error):
             error.description
         case let .diverged(epoch, step, rate):
             "training diverged at epoch \(epoch), step \(step): the loss is not finite; try a lower learning rate than --lr \(rate)"

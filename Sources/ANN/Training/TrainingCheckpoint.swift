@@ -1,0 +1,129 @@
+import Foundation
+
+/// Everything needed to continue a run exactly where it stopped: weights,
+/// optimiser velocity, the sample-order generator, the position in the run,
+/// early-stopping state, the settings and the history so far.
+///
+/// Stored as safetensors (`layers.N.weight` / `layers.N.bias` like a model,
+/// plus `optimizer.velocity` and, with patience, `best.parameters`), the rest
+/// in `__metadata__`.
+public struct TrainingCheckpoint: Sendable, Equatable {
+    public var architecture: NetworkArchitecture
+    public var configuration: TrainingConfiguration
+    public var parameters: [Float]
+    public var velocity: [Float]
+    public var bestParameters: [Float]?
+    /// Whole epochs finished before the stop.
+    public var epochsCompleted: Int
+    /// Minibatches already done in the next epoch (0 at an epoch boundary).
+    public var stepInEpoch: Int
+    /// Reports of the finished epochs.
+    public var history: [EpochReport]
+    /// The shuffler as it was at the start of the epoch in progress.
+    var epochStartShuffler: SeededGenerator
+    /// Partial sums of the epoch in progress.
+    var epochLossSum: Double
+    var epochCorrect: Int
+    var epochSeconds: Double
+    var bestAccuracy: Double
+    var epochsSinceBest: Int
+
+    static let format = "swift-ann-checkpoint"
+
+    /// The checkpoint as a safetensors document.
+    public var safeTensors: SafeTensors {
+        let model = (try? Network(architecture: architecture, parameters: parameters))?.safeTensors
+            ?? SafeTensors(tensors: [], metadata: [:])
+        var tensors = model.tensors
+        tensors.append(Tensor(name: "optimizer.velocity", shape: [velocity.count], values: velocity))
+        if let bestParameters {
+            tensors.append(Tensor(name: "best.parameters", shape: [bestParameters.count], values: bestParameters))
+        }
+        var metadata = model.metadata
+        metadata["format"] = Self.format
+        metadata["settings"] = Self.json(configuration)
+        metadata["history"] = Self.json(history)
+        metadata["epochs_completed"] = String(epochsCompleted)
+        metadata["step_in_epoch"] = String(stepInEpoch)
+        metadata["shuffler"] = epochStartShuffler.words.map { String($0, radix: 16) }.joined(separator: ",")
+        metadata["epoch_loss_sum"] = String(epochLossSum.bitPattern, radix: 16)
+        metadata["epoch_correct"] = String(epochCorrect)
+        metadata["epoch_seconds"] = String(epochSeconds.bitPattern, radix: 16)
+        metadata["best_accuracy"] = String(bestAccuracy.bitPattern, radix: 16)
+        metadata["epochs_since_best"] = String(epochsSinceBest)
+        return SafeTensors(tensors: tensors, metadata: metadata)
+    }
+
+    /// Reads a checkpoint back, checking every field.
+    public init(_ file: SafeTensors, source: String) throws(ModelFileError) {
+        func fail(_ reason: String) -> ModelFileError { ModelFileError(file: source, reason: reason) }
+        let metadata = file.metadata
+        guard metadata["format"] == Self.format else { throw fail("not a swift-ann checkpoint (no format \"\(Self.format)\")") }
+        let modelTensors = file.tensors.filter { $0.name.hasPrefix("layers.") }
+        let network = try Network(SafeTensors(tensors: modelTensors, metadata: metadata), source: source)
+        guard let velocity = file.tensor(named: "optimizer.velocity")?.values, velocity.count == network.parameters.count else {
+            throw fail("optimizer.velocity is missing or does not match the network's \(network.parameters.count) parameters")
+        }
+        let best = file.tensor(named: "best.parameters")?.values
+        if let best, best.count != network.parameters.count { throw fail("best.parameters does not match the network") }
+        guard let configuration: TrainingConfiguration = Self.decode(metadata["settings"]) else { throw fail("settings are missing or malformed") }
+        guard let history: [EpochReport] = Self.decode(metadata["history"]) else { throw fail("history is missing or malformed") }
+        guard let epochs = metadata["epochs_completed"].flatMap({ Int($0) }), epochs >= 0,
+              let step = metadata["step_in_epoch"].flatMap({ Int($0) }), step >= 0,
+              let correct = metadata["epoch_correct"].flatMap({ Int($0) }),
+              let sinceBest = metadata["epochs_since_best"].flatMap({ Int($0) }),
+              let lossBits = metadata["epoch_loss_sum"].flatMap({ UInt64($0, radix: 16) }),
+              let secondBits = metadata["epoch_seconds"].flatMap({ UInt64($0, radix: 16) }),
+              let bestBits = metadata["best_accuracy"].flatMap({ UInt64($0, radix: 16) })
+        else { throw fail("the position fields in __metadata__ are missing or malformed") }
+        let words = (metadata["shuffler"] ?? "").split(separator: ",").compactMap { UInt64($0, radix: 16) }
+        guard let shuffler = SeededGenerator(words: words) else { throw fail("the shuffler state is malformed") }
+        architecture = network.architecture
+        self.configuration = configuration
+        parameters = network.parameters
+        self.velocity = velocity
+        bestParameters = best
+        epochsCompleted = epochs
+        stepInEpoch = step
+        self.history = history
+        epochStartShuffler = shuffler
+        epochLossSum = Double(bitPattern: lossBits)
+        epochCorrect = correct
+        epochSeconds = Double(bitPattern: secondBits)
+        bestAccuracy = Double(bitPattern: bestBits)
+        epochsSinceBest = sinceBest
+    }
+
+    init(
+        architecture: NetworkArchitecture, configuration: TrainingConfiguration, parameters: [Float],
+        velocity: [Float], bestParameters: [Float]?, epochsCompleted: Int, stepInEpoch: Int,
+        history: [EpochReport], epochStartShuffler: SeededGenerator, epochLossSum: Double, epochCorrect: Int,
+        epochSeconds: Double, bestAccuracy: Double, epochsSinceBest: Int
+    ) {
+        self.architecture = architecture
+        self.configuration = configuration
+        self.parameters = parameters
+        self.velocity = velocity
+        self.bestParameters = bestParameters
+        self.epochsCompleted = epochsCompleted
+        self.stepInEpoch = stepInEpoch
+        self.history = history
+        self.epochStartShuffler = epochStartShuffler
+        self.epochLossSum = epochLossSum
+        self.epochCorrect = epochCorrect
+        self.epochSeconds = epochSeconds
+        self.bestAccuracy = bestAccuracy
+        self.epochsSinceBest = epochsSinceBest
+    }
+
+    private static func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    private static func decode<T: Decodable>(_ text: String?) -> T? {
+        guard let text else { return nil }
+        return try? JSONDecoder().decode(T.self, from: Data(text.utf8))
+    }
+}

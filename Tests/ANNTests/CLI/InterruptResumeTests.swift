@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+@testable import ANN
+
+@Suite("Ctrl-C and --resume")
+struct InterruptResumeTests {
+    static let flags = ["train", "--epochs", "3", "--threads", "2", "--seed", "3"]
+
+    @Test("SIGINT writes a checkpoint and exits 130; --resume ends with the uninterrupted run's weights",
+          .enabled(if: FileManager.default.fileExists(atPath: fetchedMNISTPath + "/train-images-idx3-ubyte")))
+    func interruptAndResume() throws {
+        let directory = try ScratchDirectory()
+        let data = ["--data-dir", fetchedMNISTPath]
+        let reference = directory.file("reference.safetensors")
+        let full = try AnnCommand.run(Self.flags + data + ["--save", reference])
+        #expect(full.status == 0, "\(full.standardError)")
+
+        // Interrupt as soon as training starts (the plan line comes just before the first step).
+        let checkpoints = directory.file("checkpoints")
+        let resumedModel = directory.file("resumed.safetensors")
+        let process = Process()
+        process.executableURL = AnnCommand.executable
+        process.arguments = Self.flags + data + ["--checkpoint-dir", checkpoints, "--save", resumedModel]
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        var seen = ""
+        while !seen.contains("network ") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        process.interrupt()
+        _ = output.fileHandleForReading.readDataToEndOfFile()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(message.contains("interrupted at epoch"))
+        #expect(message.contains("--resume"))
+        #expect(!FileManager.default.fileExists(atPath: resumedModel))
+
+        let resumed = try AnnCommand.run(Self.flags + data + ["--checkpoint-dir", checkpoints, "--save", resumedModel, "--resume"])
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        #expect(resumed.standardOutput.contains("resuming from epoch"))
+        #expect(try Network.load(from: resumedModel) == Network.load(from: reference))
+    }
+
+    @Test("--resume without a folder or a checkpoint is refused")
+    func resumeNeedsCheckpoint() throws {
+        let directory = try ScratchDirectory()
+        try writeSmallDataSet(to: directory)
+        let noFolder = try AnnCommand.run(["train", "--data-dir", directory.path, "--layers", "16,8,4", "--resume"])
+        #expect(noFolder.status == 64)
+        #expect(noFolder.standardError == "ann: error: --resume: needs --checkpoint-dir DIR\n")
+        let empty = try AnnCommand.run(["train", "--data-dir", directory.path, "--layers", "16,8,4", "--resume", "--checkpoint-dir", directory.file("none")])
+        #expect(empty.status == 64)
+        #expect(empty.standardError.contains("no valid checkpoint"))
+    }
+}

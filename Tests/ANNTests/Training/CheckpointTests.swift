@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+@testable import ANN
+
+@Suite("Checkpoints and resume")
+struct CheckpointTests {
+    static func settings(threads: Int = 2) -> TrainingConfiguration {
+        var settings = TrainingConfiguration()
+        settings.epochs = 3
+        settings.batchSize = 32
+        settings.threads = threads
+        settings.seed = 5
+        settings.validationSize = 40
+        settings.patience = 5
+        return settings
+    }
+
+    static let architecture = try! NetworkArchitecture(layerSizes: [16, 12, 4])
+
+    static func freshTrainer(threads: Int = 2) throws -> Trainer {
+        try Trainer(network: Network(architecture: architecture, seed: 5), configuration: settings(threads: threads))
+    }
+
+    @Test("an interrupted run resumed from its checkpoint ends bit-identical to an uninterrupted one",
+          arguments: [1, 7, 12, 20, 33])
+    func resumeIsExact(stopBeforeCall: Int) throws {
+        let data = Dataset(clusteredDataset(samples: 400))
+        let uninterrupted = try Self.freshTrainer().train(on: data, test: data)
+
+        let directory = try ScratchDirectory()
+        let store = CheckpointStore(directory: directory.path)
+        var calls = 0
+        let first = try Self.freshTrainer().train(on: data, test: data, checkpoints: store) {
+            calls += 1
+            return calls == stopBeforeCall
+        }
+        guard case .interrupted = first.stopReason else {
+            Issue.record("expected an interruption, got \(first.stopReason)")
+            return
+        }
+        let (checkpoint, skipped) = store.newestValid()
+        #expect(skipped.isEmpty)
+        let saved = try #require(checkpoint)
+        let resumed = try Trainer(resuming: saved, configuration: Self.settings()).train(on: data, test: data, checkpoints: store)
+        #expect(resumed.network.parameters == uninterrupted.network.parameters)
+        #expect(resumed.epochs.map(\.epoch) == [1, 2, 3])
+        #expect(resumed.epochs.map(\.loss) == uninterrupted.epochs.map(\.loss))
+    }
+
+    @Test("a checkpoint round-trips through its file")
+    func checkpointFileRoundTrip() throws {
+        let data = Dataset(clusteredDataset(samples: 200))
+        let trainer = try Self.freshTrainer()
+        _ = try trainer.train(on: data)
+        let checkpoint = trainer.checkpoint
+        let decoded = try TrainingCheckpoint(SafeTensors.decode(checkpoint.safeTensors.encoded(), source: "c"), source: "c")
+        #expect(decoded == checkpoint)
+    }
+
+    @Test("a damaged newest checkpoint is skipped for the previous one")
+    func damagedCheckpointSkipped() throws {
+        let data = Dataset(clusteredDataset(samples: 200))
+        let directory = try ScratchDirectory()
+        let store = CheckpointStore(directory: directory.path)
+        let summary = try Self.freshTrainer().train(on: data, checkpoints: store)
+        #expect(summary.checkpoints.count == 3)
+        #expect(store.files().count == 2)  // only the two newest are kept
+        let newest = try #require(store.files().last)
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: newest)))
+        bytes.removeLast(10)
+        try Data(bytes).write(to: URL(fileURLWithPath: newest))
+
+        let (checkpoint, skipped) = store.newestValid()
+        #expect(skipped.count == 1)
+        #expect(skipped.first?.file == newest)
+        #expect(checkpoint?.epochsCompleted == 2)
+    }
+
+    @Test("resuming with other settings is refused, naming what differs")
+    func mismatchedSettings() throws {
+        let data = Dataset(clusteredDataset(samples: 100))
+        let trainer = try Self.freshTrainer()
+        _ = try trainer.train(on: data) { true }
+        var other = Self.settings()
+        other.learningRate = 0.1
+        #expect(throws: ConfigurationError.self) { try Trainer(resuming: trainer.checkpoint, configuration: other) }
+        do {
+            _ = try Trainer(resuming: trainer.checkpoint, configuration: other)
+        } catch {
+            #expect(error.flag == "--resume")
+            #expect(error.reason.contains("--lr was 0.05, now 0.1"))
+        }
+    }
+
+    @Test("a file that is not a checkpoint is refused")
+    func notACheckpoint() throws {
+        let model = Network(architecture: Self.architecture, seed: 1).safeTensors
+        #expect(throws: ModelFileError.self) { try TrainingCheckpoint(model, source: "m") }
+    }
+}
