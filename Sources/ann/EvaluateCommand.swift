@@ -16,6 +16,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Threads to evaluate on (default: every core).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: "Also write every test sample's output probabilities to this safetensors file (tensor \"probabilities\", samples × classes).")
+    var probabilities: String?
+
     func run() throws {
         do {
             if threads < 1 { throw ConfigurationError(flag: "--threads", reason: "must be at least 1 (got \(threads))") }
@@ -24,6 +27,19 @@ struct EvaluateCommand: ParsableCommand {
             let test = try directory.loadTestSet()
             let matrix = try network.evaluate(on: test, threads: threads)
             FileHandleOutput.standardOutput.write(EvaluationReport.render(matrix))
+            if let probabilities {
+                let inputs = test.pixels.map { Float($0) * (Float(1) / 255) }
+                let outputs = network.predict(batch: inputs, count: test.count)
+                let file = SafeTensors(tensors: [
+                    Tensor(name: "probabilities", shape: [test.count, network.architecture.outputSize], values: outputs),
+                ])
+                do {
+                    try file.write(to: probabilities)
+                } catch {
+                    printError(error.description)
+                    throw ExitStatus.cannotWrite
+                }
+            }
         } catch {
             throw reportFailure(error)
         }

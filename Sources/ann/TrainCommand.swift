@@ -122,8 +122,8 @@ struct TrainCommand: ParsableCommand {
         reporter.announce("network \(layers) \(activation.rawValue) \(output.rawValue) \(loss.rawValue); \(trainer.plan)")
 
         let summary = try trainer.train(
-            on: training, test: test, checkpoints: store, stopRequested: { StopSignal.isRequested }
-        ) { reporter.handle($0) }
+            on: training, test: test, checkpoints: store,
+            progress: { reporter.handle($0) }, stopRequested: { StopSignal.isRequested })
 
         if case .interrupted = summary.stopReason {
             reporter.interrupted()

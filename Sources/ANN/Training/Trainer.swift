@@ -127,7 +127,7 @@ public final class Trainer {
         }
     }
 
-    /// IDX data (bytes scaled by `configuration.inputScale`); see ``train(on:test:checkpoints:stopRequested:progress:)-(Dataset,_,_,_,_)``.
+    /// IDX data (bytes scaled by `configuration.inputScale`); see ``train(on:test:checkpoints:progress:stopRequested:)-(Dataset,_,_,_,_)``.
     public func checkCompatible(_ data: LabeledDataset, role: String) throws(ConfigurationError) {
         try checkCompatible(Dataset(data, inputScale: configuration.inputScale), role: role)
     }
@@ -135,12 +135,12 @@ public final class Trainer {
     /// Trains on IDX data, its bytes scaled by `configuration.inputScale`.
     public func train(
         on training: LabeledDataset, test: LabeledDataset? = nil, checkpoints: CheckpointStore? = nil,
-        stopRequested: () -> Bool = { false }, progress: (TrainingEvent) -> Void = { _ in }
+        progress: (TrainingEvent) -> Void = { _ in }, stopRequested: () -> Bool = { false }
     ) throws(TrainingError) -> TrainingSummary {
         try train(
             on: Dataset(training, inputScale: configuration.inputScale),
             test: test.map { Dataset($0, inputScale: configuration.inputScale) },
-            checkpoints: checkpoints, stopRequested: stopRequested, progress: progress)
+            checkpoints: checkpoints, progress: progress, stopRequested: stopRequested)
     }
 
     /// Runs the remaining epochs (or until a stopping criterion holds) on
@@ -155,7 +155,7 @@ public final class Trainer {
     /// before anything is written.
     public func train(
         on training: Dataset, test: Dataset? = nil, checkpoints: CheckpointStore? = nil,
-        stopRequested: () -> Bool = { false }, progress: (TrainingEvent) -> Void = { _ in }
+        progress: (TrainingEvent) -> Void = { _ in }, stopRequested: () -> Bool = { false }
     ) throws(TrainingError) -> TrainingSummary {
         do {
             try checkCompatible(training, role: "training")
@@ -350,9 +350,14 @@ public final class Trainer {
 
     /// Fisher–Yates with the trainer's own generator, so the order depends on the seed alone.
     private func shuffle(_ values: UnsafeMutablePointer<Int32>, count: Int) {
+        Self.shuffle(values, count: count, using: &shuffler)
+    }
+
+    static func shuffle(_ values: UnsafeMutablePointer<Int32>, count: Int, using generator: inout SeededGenerator) {
         guard count > 1 else { return }
         for i in stride(from: count - 1, to: 0, by: -1) {
-            let j = Int((shuffler.next() >> 32) &* UInt64(i + 1) >> 32)
+            // A uniform index in 0...i from the top 32 bits (Lemire's multiply-shift).
+            let j = Int(((generator.next() >> 32) &* UInt64(i + 1)) >> 32)
             (values[i], values[j]) = (values[j], values[i])
         }
     }

@@ -30,10 +30,10 @@ struct CheckpointTests {
         let directory = try ScratchDirectory()
         let store = CheckpointStore(directory: directory.path)
         var calls = 0
-        let first = try Self.freshTrainer().train(on: data, test: data, checkpoints: store) {
+        let first = try Self.freshTrainer().train(on: data, test: data, checkpoints: store, stopRequested: {
             calls += 1
             return calls == stopBeforeCall
-        }
+        })
         guard case .interrupted = first.stopReason else {
             Issue.record("expected an interruption, got \(first.stopReason)")
             return
@@ -80,7 +80,7 @@ struct CheckpointTests {
     func mismatchedSettings() throws {
         let data = Dataset(clusteredDataset(samples: 100))
         let trainer = try Self.freshTrainer()
-        _ = try trainer.train(on: data) { true }
+        _ = try trainer.train(on: data, stopRequested: { true })
         var other = Self.settings()
         other.learningRate = 0.1
         #expect(throws: ConfigurationError.self) { try Trainer(resuming: trainer.checkpoint, configuration: other) }

@@ -132,3 +132,21 @@ struct TrainerTests {
         #expect(ShardPlan(threads: 2, batchSize: 64).shards == 2)
     }
 }
+
+@Suite("Sample order")
+struct ShuffleTests {
+    @Test("the shuffle is a permutation that moves samples far")
+    func shuffleSpreads() {
+        let count = 1000
+        var values = (0..<count).map(Int32.init)
+        var generator = SeededGenerator(seed: 1)
+        values.withUnsafeMutableBufferPointer { Trainer.shuffle($0.baseAddress!, count: count, using: &generator) }
+        #expect(Set(values).count == count)
+        #expect(values.sorted() == (0..<count).map(Int32.init))
+        let stayedNear = values.enumerated().filter { abs(Int($0.element) - $0.offset) < 10 }.count
+        #expect(stayedNear < 60)  // about 20 expected for a uniform permutation
+        // Both halves of the set mix in the first hundred places.
+        #expect(values.prefix(100).filter { $0 < 500 }.count > 30)
+        #expect(values.prefix(100).filter { $0 >= 500 }.count > 30)
+    }
+}
