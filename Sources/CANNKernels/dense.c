@@ -130,26 +130,36 @@ ANN_INLINE void update_block(float *C, int ldc, const float *A, int sap, int sai
 
 enum { UPD_WIDTH = 8 * UPD_VECS };
 
-// One column strip of C, all rows: the P×24 strip of Bm stays in L1 across
-// row blocks. Multiversioned on its own for the reason forward_column_block is.
+// Tiles [first, last) of C in strip-major order (all row blocks of one
+// 24-wide column strip, then the next), so a thread's P×24 strip of Bm stays
+// in L1 across its row blocks. Multiversioned on its own for the reason
+// forward_column_block is.
 ANN_MULTIVERSION
-static void update_column_strip(float *C, const float *A, int sap, int sai, const float *Bm,
-                                int M, int N, int P, int accumulate, int j0) {
-    int width = N - j0 < UPD_WIDTH ? N - j0 : UPD_WIDTH;
-    for (int i0 = 0; i0 < M; i0 += UPD_ROWS) {
+static void update_tiles(float *C, const float *A, int sap, int sai, const float *Bm,
+                         int M, int N, int P, int accumulate, int first, int last) {
+    int rowBlocks = (M + UPD_ROWS - 1) / UPD_ROWS;
+    for (int t = first; t < last; t++) {
+        int j0 = (t / rowBlocks) * UPD_WIDTH, i0 = (t % rowBlocks) * UPD_ROWS;
+        int width = N - j0 < UPD_WIDTH ? N - j0 : UPD_WIDTH;
         int MR = M - i0 < UPD_ROWS ? M - i0 : UPD_ROWS;
         update_block(C + (size_t)i0 * N + j0, N, A + (size_t)i0 * sai, sap, sai, Bm + j0, N, P,
                      accumulate, MR, width);
     }
 }
 
-// C (M, N) (=|+=) Σ_p A(p, ·)ᵀ Bm[p, ·], column strips spread over threads.
+// C (M, N) (=|+=) Σ_p A(p, ·)ᵀ Bm[p, ·]. Threads take equal runs of tiles,
+// not of strips: 33 strips over 2 threads would leave one idle 1/33 of the time.
 static void rank_update(float *C, const float *A, int sap, int sai, const float *Bm,
                         int M, int N, int P, int accumulate, int threads) {
-    int strips = (N + UPD_WIDTH - 1) / UPD_WIDTH;
-    #pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
-    for (int s = 0; s < strips; s++)
-        update_column_strip(C, A, sap, sai, Bm, M, N, P, accumulate, s * UPD_WIDTH);
+    int tiles = ((N + UPD_WIDTH - 1) / UPD_WIDTH) * ((M + UPD_ROWS - 1) / UPD_ROWS);
+    if (threads <= 1) {
+        update_tiles(C, A, sap, sai, Bm, M, N, P, accumulate, 0, tiles);
+        return;
+    }
+    #pragma omp parallel for num_threads(threads) schedule(static)
+    for (int t = 0; t < threads; t++)
+        update_tiles(C, A, sap, sai, Bm, M, N, P, accumulate,
+                     (int)((long)tiles * t / threads), (int)((long)tiles * (t + 1) / threads));
 }
 
 // Bias gradient: rows added in batch order.

@@ -19,7 +19,7 @@ void ann_sgd_momentum_step(float *w, float *v, const float *grad, size_t n,
                            float lr, float momentum, float l1, float l2,
                            int threads) {
     // Small blocks (biases) are not worth waking a team for.
-    int team = n >= 65536 && threads > 1 ? threads : 1;
+    int team = n >= 16384 && threads > 1 ? threads : 1;
     if (team == 1) {
         sgd_range(w, v, grad, n, lr, momentum, l1, l2);
         return;

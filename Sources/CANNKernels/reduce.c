@@ -19,3 +19,14 @@ ANN_MULTIVERSION
 void ann_bytes_to_floats(float *Y, const uint8_t *X, size_t n, float scale) {
     for (size_t i = 0; i < n; i++) Y[i] = (float)X[i] * scale;
 }
+
+void ann_gather_bytes(float *Y, const uint8_t *X, const int32_t *indices, size_t first,
+                      int rows, size_t features, float scale, int threads) {
+    // Worth a team only for a full minibatch of images, not for a few rows.
+    int team = (size_t)rows * features >= 16384 && threads > 1 ? threads : 1;
+    #pragma omp parallel for num_threads(team) if (team > 1) schedule(static)
+    for (int r = 0; r < rows; r++) {
+        size_t sample = indices ? (size_t)indices[r] : first + (size_t)r;
+        ann_bytes_to_floats(Y + (size_t)r * features, X + sample * features, features, scale);
+    }
+}

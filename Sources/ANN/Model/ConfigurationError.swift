@@ -5,10 +5,12 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable, Sen
     /// What is wrong with it.
     public let reason: String
 
+    /// An error for `flag` saying `reason`.
     public init(flag: String, reason: String) {
         self.flag = flag
         self.reason = reason
     }
 
+    /// `--flag: reason`, one line.
     public var description: String { "\(flag): \(reason)" }
 }

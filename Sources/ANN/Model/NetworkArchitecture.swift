@@ -48,13 +48,19 @@ public struct NetworkArchitecture: Sendable, Equatable, Codable {
 public struct ParameterLayout: Sendable, Equatable {
     /// One dense layer's place in the block.
     public struct Layer: Sendable, Equatable {
+        /// Width of the layer's input.
         public let inputs: Int
+        /// Width of the layer's output.
         public let outputs: Int
+        /// Index of `W[0, 0]` in the block.
         public let weightOffset: Int
+        /// Index of `b[0]` in the block.
         public let biasOffset: Int
+        /// Number of weights, `inputs × outputs`.
         public var weightCount: Int { inputs * outputs }
     }
 
+    /// The dense layers, input side first.
     public let layers: [Layer]
     /// Total number of parameters.
     public let count: Int

@@ -25,6 +25,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
         state = (words[0], words[1], words[2], words[3])
     }
 
+    /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         let result = rotate(state.1 &* 5, 7) &* 9
         let t = state.1 << 17
@@ -42,6 +43,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
         Float(next() >> 40) * (2.0 / 16_777_216.0) - 1.0
     }
 
+    /// Whether two generators will produce the same sequence from here on.
     public static func == (a: SeededGenerator, b: SeededGenerator) -> Bool {
         a.state == b.state
     }

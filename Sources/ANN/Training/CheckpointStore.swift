@@ -4,10 +4,12 @@ import Foundation
 /// sorts last. The two newest are kept, so a damaged newest file still leaves
 /// one to resume from.
 public struct CheckpointStore: Sendable {
+    /// The folder holding the checkpoint files.
     public let directory: String
     /// How many checkpoint files survive a save.
     public var keep = 2
 
+    /// A store in `directory` (created on the first save).
     public init(directory: String) {
         self.directory = directory
     }

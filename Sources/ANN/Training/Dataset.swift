@@ -21,9 +21,13 @@ public struct Dataset: Sendable {
         case values([Float], width: Int)
     }
 
+    /// Number of samples.
     public let count: Int
+    /// Features per sample: the network's input size.
     public let featureCount: Int
+    /// The inputs, sample-major.
     public let features: Features
+    /// What each sample should produce.
     public let targets: Targets
     /// The largest class plus one (0 for regression targets).
     public let classCount: Int

@@ -17,31 +17,37 @@ struct SampleSource {
     let targets: TargetMemory
     let featureCount: Int
 
-    /// Copies the samples `index(i)` for i in 0..<rows into the workspace: the
-    /// inputs, the labels (−1 for regression, so nothing counts as correct),
-    /// and dense targets when `denseTargets` (one-hot for classes).
-    func load(into workspace: ShardWorkspace, rows: Int, denseTargets: Bool, index: (Int) -> Int) {
+    /// Copies `rows` samples into the workspace: sample `indices[i]`, or
+    /// `first + i` without indices. It loads the inputs (with up to
+    /// `threads` OpenMP threads), the labels (−1 for regression, so nothing
+    /// counts as correct) and dense targets when `denseTargets` (one-hot for classes).
+    func load(
+        into workspace: ShardWorkspace, indices: UnsafePointer<Int32>?, first: Int, rows: Int,
+        denseTargets: Bool, threads: Int
+    ) {
+        @inline(__always) func sample(_ i: Int) -> Int { indices.map { Int($0[i]) } ?? first + i }
         let input = workspace.activations[0].pointer
-        let width = workspace.architecture.outputSize
-        if denseTargets, case .classes = targets {
-            workspace.targets.pointer.update(repeating: 0, count: rows * width)
-        }
-        for i in 0..<rows {
-            let sample = index(i)
-            let row = input + i * featureCount
-            switch features {
-            case .bytes(let bytes, let scale):
-                ann_bytes_to_floats(row, bytes + sample * featureCount, featureCount, scale)
-            case .floats(let floats):
-                row.update(from: floats + sample * featureCount, count: featureCount)
+        switch features {
+        case .bytes(let bytes, let scale):
+            ann_gather_bytes(input, bytes, indices, first, Int32(rows), featureCount, scale, Int32(threads))
+        case .floats(let floats):
+            for i in 0..<rows {
+                (input + i * featureCount).update(from: floats + sample(i) * featureCount, count: featureCount)
             }
-            switch targets {
-            case .classes(let labels):
-                workspace.labels.pointer[i] = labels[sample]
-                if denseTargets { workspace.targets.pointer[i * width + Int(labels[sample])] = 1 }
-            case .values(let values, let valueWidth):
+        }
+        let width = workspace.architecture.outputSize
+        switch targets {
+        case .classes(let labels):
+            if denseTargets { workspace.targets.pointer.update(repeating: 0, count: rows * width) }
+            for i in 0..<rows {
+                let label = labels[sample(i)]
+                workspace.labels.pointer[i] = label
+                if denseTargets { workspace.targets.pointer[i * width + Int(label)] = 1 }
+            }
+        case .values(let values, let valueWidth):
+            for i in 0..<rows {
                 workspace.labels.pointer[i] = -1
-                (workspace.targets.pointer + i * width).update(from: values + sample * valueWidth, count: valueWidth)
+                (workspace.targets.pointer + i * width).update(from: values + sample(i) * valueWidth, count: valueWidth)
             }
         }
     }

@@ -14,7 +14,9 @@ struct ShardStep {
     func run(shard s: Int) {
         let workspace = workspaces[s]
         let range = ShardPlan.rowRange(shard: s, of: shards, rows: rows)
-        source.load(into: workspace, rows: range.count, denseTargets: denseTargets) { Int(order[range.lowerBound + $0]) }
+        source.load(
+            into: workspace, indices: order + range.lowerBound, first: 0, rows: range.count,
+            denseTargets: denseTargets, threads: kernelThreads)
         workspace.forwardBackward(
             rows: range.count, parameters: parameters, gradientScale: 1 / Float(rows), kernelThreads: kernelThreads)
         var correct = 0
@@ -94,7 +96,7 @@ struct EvaluationPass {
         let chunk = workspace.capacity
         for start in stride(from: range.lowerBound + w * chunk, to: range.upperBound, by: chunk * workspaces.count) {
             let rows = min(chunk, range.upperBound - start)
-            source.load(into: workspace, rows: rows, denseTargets: denseTargets) { start + $0 }
+            source.load(into: workspace, indices: nil, first: start, rows: rows, denseTargets: denseTargets, threads: 1)
             workspace.lossSum += workspace.evaluate(rows: rows, parameters: parameters, denseTargets: denseTargets)
             for i in 0..<rows where workspace.labels.pointer[i] >= 0 {
                 workspace.confusion[Int(workspace.labels.pointer[i]) * classes + Int(workspace.predictions.pointer[i])] += 1

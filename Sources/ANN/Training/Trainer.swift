@@ -12,8 +12,11 @@ import Foundation
 /// float sums round differently; with `fanOut: .openmp` the thread count does
 /// not change the result at all.
 public final class Trainer {
+    /// The settings this trainer runs with.
     public let configuration: TrainingConfiguration
+    /// How each step is spread over cores.
     public let plan: ShardPlan
+    /// The shape of the network being trained.
     public let architecture: NetworkArchitecture
 
     private let parameters: FloatBuffer

@@ -8,10 +8,15 @@ import Foundation
 /// plus `optimizer.velocity` and, with patience, `best.parameters`), the rest
 /// in `__metadata__`.
 public struct TrainingCheckpoint: Sendable, Equatable {
+    /// The network's shape.
     public var architecture: NetworkArchitecture
+    /// The settings of the run, which a resume must repeat.
     public var configuration: TrainingConfiguration
+    /// The weights at the stop.
     public var parameters: [Float]
+    /// The momentum buffer at the stop.
     public var velocity: [Float]
+    /// The best weights so far, when patience is on.
     public var bestParameters: [Float]?
     /// Whole epochs finished before the stop.
     public var epochsCompleted: Int

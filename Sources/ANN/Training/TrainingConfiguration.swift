@@ -37,6 +37,7 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// Multiplies input bytes into network inputs (1/255 maps pixels to [0, 1]).
     public var inputScale: Float = 1.0 / 255.0
 
+    /// The defaults of `ann train`, on one thread.
     public init() {}
 
     /// Rejects settings that cannot train, naming the command-line flag.

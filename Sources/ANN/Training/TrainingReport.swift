@@ -24,9 +24,13 @@ public struct EpochReport: Sendable, Equatable, Codable {
 
 /// Where an epoch is, reported between minibatches.
 public struct BatchProgress: Sendable, Equatable {
+    /// 1-based epoch in progress.
     public var epoch: Int
+    /// Epochs the run is configured for.
     public var epochs: Int
+    /// Training samples processed so far in this epoch.
     public var samplesDone: Int
+    /// Training samples per epoch.
     public var samplesPerEpoch: Int
     /// Mean loss over the epoch's samples so far.
     public var loss: Double
@@ -36,20 +40,26 @@ public struct BatchProgress: Sendable, Equatable {
 
 /// Progress as training reports it, between minibatches and after each epoch.
 public enum TrainingEvent: Sendable {
+    /// A minibatch finished.
     case batch(BatchProgress)
+    /// An epoch finished and was evaluated.
     case epoch(EpochReport)
 }
 
 /// Why training ended.
 public enum StopReason: Sendable, Equatable, CustomStringConvertible {
+    /// Every configured epoch ran.
     case completedEpochs
+    /// The watched accuracy reached the target (the value reached).
     case reachedTargetAccuracy(Double)
+    /// Validation accuracy did not improve for this many epochs.
     case noImprovement(epochs: Int)
     /// The Task running training was cancelled.
     case cancelled
     /// The caller's stop request (e.g. Ctrl-C) was honoured after a minibatch.
     case interrupted(epoch: Int, step: Int)
 
+    /// The reason in words, for logs.
     public var description: String {
         switch self {
         case .completedEpochs: "completed all epochs"
@@ -63,11 +73,15 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
 
 /// The outcome of a run.
 public struct TrainingSummary: Sendable {
+    /// The trained network (the best one when patience stopped the run).
     public var network: Network
+    /// One report per finished epoch, resumed ones included.
     public var epochs: [EpochReport]
+    /// Why the run ended.
     public var stopReason: StopReason
     /// Seconds spent in training steps, all epochs together (evaluation excluded).
     public var trainingSeconds: Double
+    /// How steps were spread over cores.
     public var plan: ShardPlan
     /// The checkpoint files written, newest last.
     public var checkpoints: [String] = []
@@ -82,6 +96,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
     /// A checkpoint could not be written.
     case checkpoint(ModelFileError)
 
+    /// One line saying what went wrong and what to try.
     public var description: String {
         switch self {
         case let .configuration(error):

@@ -84,6 +84,12 @@ void ann_sum_into(float *dst, const float *const *sources, int source_count,
 // Y[i] = X[i] · scale, widening bytes to floats (pixels to network inputs).
 void ann_bytes_to_floats(float *Y, const uint8_t *X, size_t n, float scale);
 
+// Gathers `rows` samples of `features` bytes each into Y (rows, features) as
+// floats times `scale`: row r is sample indices[r] of X, or first + r when
+// indices is NULL.
+void ann_gather_bytes(float *Y, const uint8_t *X, const int32_t *indices, size_t first,
+                      int rows, size_t features, float scale, int threads);
+
 // MARK: Runtime
 
 // The number of threads OpenMP would use by default (its view of the machine).

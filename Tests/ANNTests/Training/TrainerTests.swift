@@ -3,9 +3,10 @@ import Testing
 
 @Suite("Training")
 struct TrainerTests {
-    static func configuration(threads: Int, epochs: Int = 5, batch: Int = 32) -> TrainingConfiguration {
+    static func configuration(threads: Int, epochs: Int = 5, batch: Int = 32, fanOut: ShardPlan.FanOut = .automatic) -> TrainingConfiguration {
         var settings = TrainingConfiguration()
         settings.threads = threads
+        settings.fanOut = fanOut
         settings.epochs = epochs
         settings.batchSize = batch
         settings.learningRate = 0.05
@@ -13,16 +14,19 @@ struct TrainerTests {
         return settings
     }
 
-    static func train(threads: Int, epochs: Int = 5, architecture: NetworkArchitecture? = nil) throws -> TrainingSummary {
+    static func train(
+        threads: Int, epochs: Int = 5, fanOut: ShardPlan.FanOut = .automatic, architecture: NetworkArchitecture? = nil
+    ) throws -> TrainingSummary {
         let data = clusteredDataset(samples: 400)
         let net = try architecture ?? NetworkArchitecture(layerSizes: [16, 12, 4])
-        let trainer = try Trainer(network: Network(architecture: net, seed: 42), configuration: configuration(threads: threads, epochs: epochs))
+        let trainer = try Trainer(
+            network: Network(architecture: net, seed: 42), configuration: configuration(threads: threads, epochs: epochs, fanOut: fanOut))
         return try trainer.train(on: data, test: data)
     }
 
-    @Test("a separable problem reaches 100% training accuracy")
-    func learnsSeparableProblem() throws {
-        let summary = try Self.train(threads: 2, epochs: 20)
+    @Test("a separable problem reaches 100% training accuracy", arguments: [ShardPlan.FanOut.shards, .openmp])
+    func learnsSeparableProblem(fanOut: ShardPlan.FanOut) throws {
+        let summary = try Self.train(threads: 2, epochs: 20, fanOut: fanOut)
         let data = clusteredDataset(samples: 400)
         let accuracy = try summary.network.evaluate(on: data, threads: 2).accuracy
         #expect(accuracy == 1.0)
@@ -37,18 +41,27 @@ struct TrainerTests {
         #expect(try summary.network.evaluate(on: clusteredDataset(samples: 400)).accuracy >= 0.98)
     }
 
-    @Test("one seed, one thread count: bit-identical weights", arguments: [1, 2, 3])
-    func deterministic(threads: Int) throws {
-        let first = try Self.train(threads: threads)
-        let second = try Self.train(threads: threads)
+    @Test("one seed, one thread count: bit-identical weights", arguments: [1, 2, 3], [ShardPlan.FanOut.shards, .openmp])
+    func deterministic(threads: Int, fanOut: ShardPlan.FanOut) throws {
+        let first = try Self.train(threads: threads, fanOut: fanOut)
+        let second = try Self.train(threads: threads, fanOut: fanOut)
         #expect(first.network.parameters == second.network.parameters)
     }
 
-    @Test("one and two threads agree within rounding")
+    @Test("shards: one and two threads agree within rounding")
     func threadCountsAgree() throws {
-        let one = try Self.train(threads: 1, epochs: 1).network.parameters
-        let two = try Self.train(threads: 2, epochs: 1).network.parameters
-        #expect(maxRelativeError(two, one) < 1e-4)
+        let one = try Self.train(threads: 1, epochs: 1, fanOut: .shards).network.parameters
+        let two = try Self.train(threads: 2, epochs: 1, fanOut: .shards)
+        #expect(two.plan.shards == 2)
+        #expect(maxRelativeError(two.network.parameters, one) < 1e-4)
+    }
+
+    @Test("OpenMP fan-out: the thread count does not change a single bit", arguments: [2, 3])
+    func openMPIndependentOfThreads(threads: Int) throws {
+        let one = try Self.train(threads: 1, epochs: 2, fanOut: .openmp).network.parameters
+        let many = try Self.train(threads: threads, epochs: 2, fanOut: .openmp)
+        #expect(many.plan.kernelThreads == threads)
+        #expect(many.network.parameters == one)
     }
 
     @Test("a different seed gives different weights")
@@ -121,15 +134,20 @@ struct TrainerTests {
     func shardPlan() {
         for threads in 1...8 {
             for batch in [1, 7, 8, 16, 64, 1024] {
-                let plan = ShardPlan(threads: threads, batchSize: batch)
+                for fanOut in ShardPlan.FanOut.allCases {
+                let plan = ShardPlan(threads: threads, batchSize: batch, fanOut: fanOut)
                 #expect(plan.effectiveThreads <= threads)
                 #expect(plan.shards == 1 || plan.kernelThreads == 1)
                 let covered = (0..<plan.shards).map { ShardPlan.rowRange(shard: $0, of: plan.shards, rows: batch).count }
                 #expect(covered.reduce(0, +) == batch)
                 #expect(covered.max()! <= plan.shardCapacity)
+                }
             }
         }
-        #expect(ShardPlan(threads: 2, batchSize: 64).shards == 2)
+        #expect(ShardPlan(threads: 2, batchSize: 64, fanOut: .shards).shards == 2)
+        #expect(ShardPlan(threads: 2, batchSize: 64).fanOut == .openmp)
+        #expect(ShardPlan(threads: 2, batchSize: 1024).fanOut == .shards)
+        #expect(ShardPlan(threads: 4, batchSize: 16, fanOut: .shards).shards == 2)
     }
 }
 
