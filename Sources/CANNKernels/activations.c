@@ -5,30 +5,25 @@
 // writes only index i, which is safe, but the vectorizer's overlap check sees
 // equal pointers and falls back to scalar code; `omp simd` tells it the truth.
 #include "CANNKernels.h"
-#include "expf.h"
+#include "activation_math.h"
 #include "vector.h"
 
 ANN_MULTIVERSION
 void ann_relu_forward(float *y, const float *x, size_t n) {
     #pragma omp simd
-    for (size_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+    for (size_t i = 0; i < n; i++) y[i] = ann_activate(ANN_RELU, x[i]);
 }
 
 ANN_MULTIVERSION
 void ann_relu_backward(float *dx, const float *dy, const float *y, size_t n) {
     #pragma omp simd
-    for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;  // no multiply: keeps -0 and NaN out
 }
 
 ANN_MULTIVERSION
 void ann_tanh_forward(float *y, const float *x, size_t n) {
-    // tanh(x) = sign(x)·(1 − 2/(e^{2|x|} + 1)): no overflow, no inf/inf.
     #pragma omp simd
-    for (size_t i = 0; i < n; i++) {
-        float a = x[i] < 0.0f ? -x[i] : x[i];
-        float t = 1.0f - 2.0f / (ann_expf(2.0f * a) + 1.0f);
-        y[i] = x[i] < 0.0f ? -t : t;
-    }
+    for (size_t i = 0; i < n; i++) y[i] = ann_activate(ANN_TANH, x[i]);
 }
 
 ANN_MULTIVERSION
@@ -40,7 +35,7 @@ void ann_tanh_backward(float *dx, const float *dy, const float *y, size_t n) {
 ANN_MULTIVERSION
 void ann_sigmoid_forward(float *y, const float *x, size_t n) {
     #pragma omp simd
-    for (size_t i = 0; i < n; i++) y[i] = 1.0f / (1.0f + ann_expf(-x[i]));
+    for (size_t i = 0; i < n; i++) y[i] = ann_activate(ANN_SIGMOID, x[i]);
 }
 
 ANN_MULTIVERSION

@@ -4,6 +4,7 @@
 // of additions, and OpenMP only decides which thread runs which tile, so the
 // results are bit-identical whatever `threads` is.
 #include "CANNKernels.h"
+#include "activation_math.h"
 #include "vector.h"
 
 // 12 accumulators plus operands fit the 16 vector registers of AVX2.
@@ -53,24 +54,29 @@ ANN_INLINE void dot_block(float *Y, int ldy, const float *X, const float *W,
 // One column block of Y down the whole batch. OpenMP outlines the parallel
 // loop's body into a function without the clone's target, so the vector work
 // lives in this separately multiversioned worker.
+// The activation runs on each row block right after its tile is stored,
+// while it is still in L1, instead of in a separate pass over Y.
 ANN_MULTIVERSION
 static void forward_column_block(float *Y, const float *X, const float *W, const float *b,
-                                 int B, int in, int out, int c0) {
+                                 int B, int in, int out, int activation, int c0) {
     int NR = out - c0 < FWD_COLS ? out - c0 : FWD_COLS;
     for (int r0 = 0; r0 < B; r0 += FWD_ROWS) {
         int MR = B - r0 < FWD_ROWS ? B - r0 : FWD_ROWS;
-        dot_block(Y + (size_t)r0 * out + c0, out, X + (size_t)r0 * in, W + (size_t)c0 * in,
-                  b ? b + c0 : 0, in, MR, NR);
+        float *tile = Y + (size_t)r0 * out + c0;
+        dot_block(tile, out, X + (size_t)r0 * in, W + (size_t)c0 * in, b ? b + c0 : 0, in, MR, NR);
+        if (activation != ANN_IDENTITY)
+            for (int r = 0; r < MR; r++)
+                for (int c = 0; c < NR; c++) tile[(size_t)r * out + c] = ann_activate(activation, tile[(size_t)r * out + c]);
     }
 }
 
 void ann_dense_forward(float *Y, const float *X, const float *W, const float *b,
-                       int B, int in, int out, int threads) {
+                       int B, int in, int out, int activation, int threads) {
     int colBlocks = (out + FWD_COLS - 1) / FWD_COLS;
     // Parallel over output columns: each thread reuses its W rows across the batch.
     #pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
     for (int cb = 0; cb < colBlocks; cb++)
-        forward_column_block(Y, X, W, b, B, in, out, cb * FWD_COLS);
+        forward_column_block(Y, X, W, b, B, in, out, activation, cb * FWD_COLS);
 }
 
 // Update tile: C[i, j..j+8V) (=|+=) Σ_p A(p, i)·Bm[p, j..j+8V) for MR rows i,
@@ -134,51 +140,58 @@ enum { UPD_WIDTH = 8 * UPD_VECS };
 // 24-wide column strip, then the next), so a thread's P×24 strip of Bm stays
 // in L1 across its row blocks. Multiversioned on its own for the reason
 // forward_column_block is.
+// Two optional epilogues ride along while a tile is hot:
+// - gate: C[i, j] *= g'(gate[i, j]) (the input gradient through the previous
+//   layer's activation);
+// - rowSums: with the tiles of the first strip, rowSums[i] (=|+=) Σ_p A(p, i)
+//   (the bias gradient, each row summed by exactly one tile).
 ANN_MULTIVERSION
 static void update_tiles(float *C, const float *A, int sap, int sai, const float *Bm,
-                         int M, int N, int P, int accumulate, int first, int last) {
+                         int M, int N, int P, int accumulate, const float *gate, int gateKind,
+                         float *rowSums, int first, int last) {
     int rowBlocks = (M + UPD_ROWS - 1) / UPD_ROWS;
     for (int t = first; t < last; t++) {
         int j0 = (t / rowBlocks) * UPD_WIDTH, i0 = (t % rowBlocks) * UPD_ROWS;
         int width = N - j0 < UPD_WIDTH ? N - j0 : UPD_WIDTH;
         int MR = M - i0 < UPD_ROWS ? M - i0 : UPD_ROWS;
-        update_block(C + (size_t)i0 * N + j0, N, A + (size_t)i0 * sai, sap, sai, Bm + j0, N, P,
-                     accumulate, MR, width);
+        float *tile = C + (size_t)i0 * N + j0;
+        update_block(tile, N, A + (size_t)i0 * sai, sap, sai, Bm + j0, N, P, accumulate, MR, width);
+        if (gate && gateKind != ANN_IDENTITY) {
+            const float *g = gate + (size_t)i0 * N + j0;
+            for (int i = 0; i < MR; i++)
+                for (int j = 0; j < width; j++)
+                    tile[(size_t)i * N + j] *= ann_activation_slope(gateKind, g[(size_t)i * N + j]);
+        }
+        if (rowSums && j0 == 0)
+            for (int i = i0; i < i0 + MR; i++) {
+                float sum = accumulate ? rowSums[i] : 0.0f;
+                for (int p = 0; p < P; p++) sum += A[(size_t)p * sap + (size_t)i * sai];
+                rowSums[i] = sum;
+            }
     }
 }
 
 // C (M, N) (=|+=) Σ_p A(p, ·)ᵀ Bm[p, ·]. Threads take equal runs of tiles,
 // not of strips: 33 strips over 2 threads would leave one idle 1/33 of the time.
 static void rank_update(float *C, const float *A, int sap, int sai, const float *Bm,
-                        int M, int N, int P, int accumulate, int threads) {
+                        int M, int N, int P, int accumulate, const float *gate, int gateKind,
+                        float *rowSums, int threads) {
     int tiles = ((N + UPD_WIDTH - 1) / UPD_WIDTH) * ((M + UPD_ROWS - 1) / UPD_ROWS);
     if (threads <= 1) {
-        update_tiles(C, A, sap, sai, Bm, M, N, P, accumulate, 0, tiles);
+        update_tiles(C, A, sap, sai, Bm, M, N, P, accumulate, gate, gateKind, rowSums, 0, tiles);
         return;
     }
     #pragma omp parallel for num_threads(threads) schedule(static)
     for (int t = 0; t < threads; t++)
-        update_tiles(C, A, sap, sai, Bm, M, N, P, accumulate,
+        update_tiles(C, A, sap, sai, Bm, M, N, P, accumulate, gate, gateKind, rowSums,
                      (int)((long)tiles * t / threads), (int)((long)tiles * (t + 1) / threads));
-}
-
-// Bias gradient: rows added in batch order.
-ANN_MULTIVERSION
-static void bias_gradient(float *db, const float *dY, int B, int out, int accumulate) {
-    if (!accumulate)
-        for (int o = 0; o < out; o++) db[o] = 0.0f;
-    for (int r = 0; r < B; r++) {
-        const float *row = dY + (size_t)r * out;
-        for (int o = 0; o < out; o++) db[o] += row[o];
-    }
 }
 
 void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,
                         const float *X, const float *W, int B, int in, int out,
-                        int accumulate, int threads) {
-    // dW[o, k] = Σ_b dY[b, o]·X[b, k]:  A(p=b, i=o) = dY[b·out + o]
-    rank_update(dW, dY, out, 1, X, out, in, B, accumulate, threads);
-    bias_gradient(db, dY, B, out, accumulate);
-    // dX[b, k] = Σ_o dY[b, o]·W[o, k]:  A(p=o, i=b) = dY[b·out + o]
-    if (dX) rank_update(dX, dY, 1, out, W, B, in, out, 0, threads);
+                        int input_activation, int accumulate, int threads) {
+    // dW[o, k] = Σ_b dY[b, o]·X[b, k]:  A(p=b, i=o) = dY[b·out + o]; db[o] = Σ_b A(b, o).
+    rank_update(dW, dY, out, 1, X, out, in, B, accumulate, 0, ANN_IDENTITY, db, threads);
+    // dX[b, k] = Σ_o dY[b, o]·W[o, k]:  A(p=o, i=b) = dY[b·out + o], then ⊙ g'(X).
+    if (dX) rank_update(dX, dY, 1, out, W, B, in, out, 0, X, input_activation, 0, threads);
 }

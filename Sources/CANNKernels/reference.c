@@ -4,19 +4,37 @@
 
 #include "CANNKernels.h"
 
+static float ref_activate(int kind, float z) {
+    switch (kind) {
+    case ANN_RELU: return fmaxf(z, 0.0f);
+    case ANN_TANH: return tanhf(z);
+    case ANN_SIGMOID: return (float)(1.0 / (1.0 + exp(-(double)z)));
+    default: return z;
+    }
+}
+
+static float ref_slope(int kind, float y) {
+    switch (kind) {
+    case ANN_RELU: return y > 0.0f ? 1.0f : 0.0f;
+    case ANN_TANH: return 1.0f - y * y;
+    case ANN_SIGMOID: return y * (1.0f - y);
+    default: return 1.0f;
+    }
+}
+
 void ann_ref_dense_forward(float *Y, const float *X, const float *W, const float *b,
-                           int B, int in, int out) {
+                           int B, int in, int out, int activation) {
     for (int r = 0; r < B; r++)
         for (int o = 0; o < out; o++) {
             double s = b ? b[o] : 0.0;
             for (int k = 0; k < in; k++) s += (double)X[(size_t)r * in + k] * W[(size_t)o * in + k];
-            Y[(size_t)r * out + o] = (float)s;
+            Y[(size_t)r * out + o] = ref_activate(activation, (float)s);
         }
 }
 
 void ann_ref_dense_backward(float *dX, float *dW, float *db, const float *dY,
                             const float *X, const float *W, int B, int in, int out,
-                            int accumulate) {
+                            int input_activation, int accumulate) {
     for (int o = 0; o < out; o++) {
         for (int k = 0; k < in; k++) {
             double s = accumulate ? dW[(size_t)o * in + k] : 0.0;
@@ -32,7 +50,7 @@ void ann_ref_dense_backward(float *dX, float *dW, float *db, const float *dY,
         for (int k = 0; k < in; k++) {
             double s = 0.0;
             for (int o = 0; o < out; o++) s += (double)dY[(size_t)r * out + o] * W[(size_t)o * in + k];
-            dX[(size_t)r * in + k] = (float)s;
+            dX[(size_t)r * in + k] = (float)s * ref_slope(input_activation, X[(size_t)r * in + k]);
         }
 }
 

@@ -11,21 +11,12 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
         self == .relu ? .he : .xavier
     }
 
-    func forward(_ values: UnsafeMutablePointer<Float>, count: Int) {
+    /// The kernels' code for this activation (`ANN_RELU`, …).
+    var kernelKind: Int32 {
         switch self {
-        case .relu: ann_relu_forward(values, values, count)
-        case .tanh: ann_tanh_forward(values, values, count)
-        case .sigmoid: ann_sigmoid_forward(values, values, count)
-        }
-    }
-
-    /// Turns the gradient with respect to the output into the gradient with
-    /// respect to the input, in place, from the forward output.
-    func backward(_ gradient: UnsafeMutablePointer<Float>, output: UnsafePointer<Float>, count: Int) {
-        switch self {
-        case .relu: ann_relu_backward(gradient, gradient, output, count)
-        case .tanh: ann_tanh_backward(gradient, gradient, output, count)
-        case .sigmoid: ann_sigmoid_backward(gradient, gradient, output, count)
+        case .relu: Int32(ANN_RELU)
+        case .tanh: Int32(ANN_TANH)
+        case .sigmoid: Int32(ANN_SIGMOID)
         }
     }
 }

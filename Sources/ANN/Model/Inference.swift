@@ -26,12 +26,8 @@ extension Network {
                 guard let base = p.baseAddress else { return }
                 ann_dense_forward(
                     &output, input, base + layer.weightOffset, base + layer.biasOffset,
-                    Int32(count), Int32(layer.inputs), Int32(layer.outputs), 1)
-            }
-            if index + 1 < layers.count {
-                output.withUnsafeMutableBufferPointer { values in
-                    if let base = values.baseAddress { architecture.activation.forward(base, count: values.count) }
-                }
+                    Int32(count), Int32(layer.inputs), Int32(layer.outputs),
+                    index + 1 < layers.count ? architecture.activation.kernelKind : Int32(ANN_IDENTITY), 1)
             }
             input = output
         }

@@ -66,18 +66,16 @@ final class ShardWorkspace {
         return loss
     }
 
-    /// The dense layers and hidden activations; the last layer's logits are left raw.
+    /// The dense layers with their hidden activations fused in; the last
+    /// layer's logits are left raw.
     private func runLayers(rows: Int, parameters: UnsafePointer<Float>, kernelThreads: Int) {
         let layers = architecture.layout.layers
         for (l, layer) in layers.enumerated() {
-            let output = activations[l + 1].pointer
             ann_dense_forward(
-                output, activations[l].pointer, parameters + layer.weightOffset,
+                activations[l + 1].pointer, activations[l].pointer, parameters + layer.weightOffset,
                 parameters + layer.biasOffset, Int32(rows), Int32(layer.inputs), Int32(layer.outputs),
+                l + 1 < layers.count ? architecture.activation.kernelKind : Int32(ANN_IDENTITY),
                 Int32(kernelThreads))
-            if l + 1 < layers.count {
-                architecture.activation.forward(output, count: rows * layer.outputs)
-            }
         }
     }
 
@@ -110,15 +108,15 @@ final class ShardWorkspace {
         var spare = deltaB.pointer
         for l in stride(from: layerCount - 1, through: 0, by: -1) {
             let layer = layout.layers[l]
+            // The input gradient comes out already multiplied by the previous
+            // layer's activation slope; the first layer needs none.
             let inputGradient: UnsafeMutablePointer<Float>? = l > 0 ? spare : nil
             ann_dense_backward(
                 inputGradient, gradient.pointer + layer.weightOffset, gradient.pointer + layer.biasOffset,
                 delta, activations[l].pointer, parameters + layer.weightOffset,
-                n, Int32(layer.inputs), Int32(layer.outputs), 0, Int32(kernelThreads))
-            if l > 0 {
-                architecture.activation.backward(spare, output: activations[l].pointer, count: rows * layer.inputs)
-                swap(&delta, &spare)
-            }
+                n, Int32(layer.inputs), Int32(layer.outputs), architecture.activation.kernelKind, 0,
+                Int32(kernelThreads))
+            swap(&delta, &spare)
         }
     }
 }

@@ -18,19 +18,27 @@
 extern "C" {
 #endif
 
+// MARK: Activation kinds, for the fused dense-layer epilogues
+
+enum { ANN_IDENTITY = 0, ANN_RELU = 1, ANN_TANH = 2, ANN_SIGMOID = 3 };
+
 // MARK: Dense layers
 
-// Y = X·Wᵀ + b.   X is (B, in), W is (out, in), b is (out), Y is (B, out).
+// Y = g(X·Wᵀ + b), g the activation kind (ANN_IDENTITY for none), applied
+// while the output tile is still in cache.
+// X is (B, in), W is (out, in), b is (out), Y is (B, out).
 void ann_dense_forward(float *Y, const float *X, const float *W, const float *b,
-                       int B, int in, int out, int threads);
+                       int B, int in, int out, int activation, int threads);
 
 // Backward pass of Y = X·Wᵀ + b given dY (B, out):
 //   dW (out, in) = dYᵀ·X, db (out) = Σ_rows dY   (added to when accumulate != 0,
 //                                                  overwritten otherwise)
-//   dX (B, in)  = dY·W                           (always overwritten; skipped when NULL)
+//   dX (B, in)  = (dY·W) ⊙ g'(X)                 (always overwritten; skipped when NULL)
+// where X, this layer's input, is the output of the previous layer's
+// activation `input_activation` (ANN_IDENTITY: dX = dY·W).
 void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,
                         const float *X, const float *W, int B, int in, int out,
-                        int accumulate, int threads);
+                        int input_activation, int accumulate, int threads);
 
 // MARK: Activations (elementwise over n values; forward may run in place)
 
@@ -98,10 +106,10 @@ int ann_openmp_max_threads(void);
 // MARK: Naive reference twins (for tests; plain loops, no OpenMP)
 
 void ann_ref_dense_forward(float *Y, const float *X, const float *W, const float *b,
-                           int B, int in, int out);
+                           int B, int in, int out, int activation);
 void ann_ref_dense_backward(float *dX, float *dW, float *db, const float *dY,
                             const float *X, const float *W, int B, int in, int out,
-                            int accumulate);
+                            int input_activation, int accumulate);
 void ann_ref_relu_forward(float *y, const float *x, size_t n);
 void ann_ref_tanh_forward(float *y, const float *x, size_t n);
 void ann_ref_sigmoid_forward(float *y, const float *x, size_t n);

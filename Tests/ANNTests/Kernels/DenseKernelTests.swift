@@ -10,28 +10,35 @@ let denseShapes: [(batch: Int, inputs: Int, outputs: Int)] = [
 
 @Suite("Dense kernels match their reference twins")
 struct DenseKernelTests {
+    static let kinds = [ANN_IDENTITY, ANN_RELU, ANN_TANH, ANN_SIGMOID].map(Int32.init)
+
     @Test(arguments: denseShapes.indices, [1, 2, 3])
     func forward(shapeIndex: Int, threads: Int) {
         let (B, n, m) = denseShapes[shapeIndex]
         let X = randomFloats(B * n, seed: 1), W = randomFloats(m * n, seed: 2), b = randomFloats(m, seed: 3)
-        var fast = [Float](repeating: .nan, count: B * m), reference = fast
-        ann_dense_forward(&fast, X, W, b, Int32(B), Int32(n), Int32(m), Int32(threads))
-        ann_ref_dense_forward(&reference, X, W, b, Int32(B), Int32(n), Int32(m))
-        #expect(maxRelativeError(fast, reference) < 1e-5)
+        for kind in Self.kinds {
+            var fast = [Float](repeating: .nan, count: B * m), reference = fast
+            ann_dense_forward(&fast, X, W, b, Int32(B), Int32(n), Int32(m), kind, Int32(threads))
+            ann_ref_dense_forward(&reference, X, W, b, Int32(B), Int32(n), Int32(m), kind)
+            #expect(maxRelativeError(fast, reference) < 1e-5, "activation \(kind)")
+        }
     }
 
     @Test(arguments: denseShapes.indices, [false, true])
     func backward(shapeIndex: Int, accumulate: Bool) {
         let (B, n, m) = denseShapes[shapeIndex]
-        let X = randomFloats(B * n, seed: 4), W = randomFloats(m * n, seed: 5), dY = randomFloats(B * m, seed: 6)
+        // Inputs in (0, 1) so that every activation's slope formula applies to them.
+        let X = randomFloats(B * n, seed: 4).map { abs($0) }, W = randomFloats(m * n, seed: 5), dY = randomFloats(B * m, seed: 6)
+        for kind in Self.kinds {
         var dW = randomFloats(m * n, seed: 7), db = randomFloats(m, seed: 8)
         var refW = dW, refB = db
         var dX = [Float](repeating: .nan, count: B * n), refX = dX
-        ann_dense_backward(&dX, &dW, &db, dY, X, W, Int32(B), Int32(n), Int32(m), accumulate ? 1 : 0, 2)
-        ann_ref_dense_backward(&refX, &refW, &refB, dY, X, W, Int32(B), Int32(n), Int32(m), accumulate ? 1 : 0)
+        ann_dense_backward(&dX, &dW, &db, dY, X, W, Int32(B), Int32(n), Int32(m), kind, accumulate ? 1 : 0, 2)
+        ann_ref_dense_backward(&refX, &refW, &refB, dY, X, W, Int32(B), Int32(n), Int32(m), kind, accumulate ? 1 : 0)
         #expect(maxRelativeError(dW, refW) < 1e-5)
         #expect(maxRelativeError(db, refB) < 1e-5)
         #expect(maxRelativeError(dX, refX) < 1e-5)
+        }
     }
 
     @Test("backward without dX leaves the input gradient alone")
@@ -39,7 +46,7 @@ struct DenseKernelTests {
         let (B, n, m) = (5, 9, 4)
         var dW = [Float](repeating: 0, count: m * n), db = [Float](repeating: 0, count: m)
         ann_dense_backward(nil, &dW, &db, randomFloats(B * m, seed: 1), randomFloats(B * n, seed: 2),
-                           randomFloats(m * n, seed: 3), Int32(B), Int32(n), Int32(m), 0, 1)
+                           randomFloats(m * n, seed: 3), Int32(B), Int32(n), Int32(m), Int32(ANN_IDENTITY), 0, 1)
         #expect(dW.contains { $0 != 0 })
     }
 
@@ -51,8 +58,8 @@ struct DenseKernelTests {
         func run(_ threads: Int32) -> [Float] {
             var Y = [Float](repeating: 0, count: B * m), dW = [Float](repeating: 0, count: m * n)
             var db = [Float](repeating: 0, count: m), dX = [Float](repeating: 0, count: B * n)
-            ann_dense_forward(&Y, X, W, b, Int32(B), Int32(n), Int32(m), threads)
-            ann_dense_backward(&dX, &dW, &db, dY, X, W, Int32(B), Int32(n), Int32(m), 0, threads)
+            ann_dense_forward(&Y, X, W, b, Int32(B), Int32(n), Int32(m), Int32(ANN_RELU), threads)
+            ann_dense_backward(&dX, &dW, &db, dY, X, W, Int32(B), Int32(n), Int32(m), Int32(ANN_RELU), 0, threads)
             return Y + dW + db + dX
         }
         let one = run(1)
