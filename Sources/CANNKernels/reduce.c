@@ -20,13 +20,25 @@ void ann_bytes_to_floats(float *Y, const uint8_t *X, size_t n, float scale) {
     for (size_t i = 0; i < n; i++) Y[i] = (float)X[i] * scale;
 }
 
-void ann_gather_bytes(float *Y, const uint8_t *X, const int32_t *indices, size_t first,
-                      int rows, size_t features, float scale, int threads) {
-    // Worth a team only for a full minibatch of images, not for a few rows.
-    int team = (size_t)rows * features >= 16384 && threads > 1 ? threads : 1;
-    #pragma omp parallel for num_threads(team) if (team > 1) schedule(static)
-    for (int r = 0; r < rows; r++) {
+static void gather_range(float *Y, const uint8_t *X, const int32_t *indices, size_t first,
+                         int begin, int end, size_t features, float scale) {
+    for (int r = begin; r < end; r++) {
         size_t sample = indices ? (size_t)indices[r] : first + (size_t)r;
         ann_bytes_to_floats(Y + (size_t)r * features, X + sample * features, features, scale);
     }
+}
+
+void ann_gather_bytes(float *Y, const uint8_t *X, const int32_t *indices, size_t first,
+                      int rows, size_t features, float scale, int threads) {
+    // Worth a team only for a full minibatch of images; and even a one-thread
+    // OpenMP region allocates in libomp, so small work skips OpenMP entirely.
+    int team = (size_t)rows * features >= 16384 && threads > 1 ? threads : 1;
+    if (team == 1) {
+        gather_range(Y, X, indices, first, 0, rows, features, scale);
+        return;
+    }
+    #pragma omp parallel for num_threads(team) schedule(static)
+    for (int t = 0; t < team; t++)
+        gather_range(Y, X, indices, first, (int)((long)rows * t / team), (int)((long)rows * (t + 1) / team),
+                     features, scale);
 }

@@ -6,6 +6,8 @@ import CANNKernels
 final class ShardWorkspace {
     let capacity: Int
     let architecture: NetworkArchitecture
+    /// Kept, not recomputed: `architecture.layout` builds arrays, and a step must not allocate.
+    let layout: ParameterLayout
     /// activations[0] is the input; activations[l] the output of layer l (after g).
     /// The last entry holds the logits (pre-output-activation).
     let activations: [FloatBuffer]
@@ -26,6 +28,7 @@ final class ShardWorkspace {
     init(architecture: NetworkArchitecture, capacity: Int, withGradient: Bool) {
         self.capacity = capacity
         self.architecture = architecture
+        layout = architecture.layout
         activations = architecture.layerSizes.map { FloatBuffer(count: capacity * $0) }
         let classes = architecture.outputSize
         outputs = FloatBuffer(count: capacity * classes)
@@ -69,7 +72,7 @@ final class ShardWorkspace {
     /// The dense layers with their hidden activations fused in; the last
     /// layer's logits are left raw.
     private func runLayers(rows: Int, parameters: UnsafePointer<Float>, kernelThreads: Int) {
-        let layers = architecture.layout.layers
+        let layers = layout.layers
         for (l, layer) in layers.enumerated() {
             ann_dense_forward(
                 activations[l + 1].pointer, activations[l].pointer, parameters + layer.weightOffset,
@@ -83,7 +86,6 @@ final class ShardWorkspace {
     /// MSE, targets) are loaded; writes this shard's gradient of the loss
     /// summed over its rows and scaled by `gradientScale` (1 / minibatch size).
     func forwardBackward(rows: Int, parameters: UnsafePointer<Float>, gradientScale: Float, kernelThreads: Int) {
-        let layout = architecture.layout
         let layerCount = layout.layers.count
         runLayers(rows: rows, parameters: parameters, kernelThreads: kernelThreads)
 

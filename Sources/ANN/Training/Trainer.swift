@@ -24,6 +24,8 @@ public final class Trainer {
     private let best: FloatBuffer?
     private let workspaces: [ShardWorkspace]
     private let chunks: [UpdateChunk]
+    /// Weight and bias stretches of the parameter block, computed once.
+    private let segments: [(offset: Int, count: Int, isWeight: Bool)]
     private let sourceTable: UnsafeMutablePointer<UnsafePointer<Float>?>
 
     // Where the run stands; a checkpoint saves exactly this.
@@ -55,6 +57,7 @@ public final class Trainer {
             ShardWorkspace(architecture: network.architecture, capacity: capacity, withGradient: index < shards)
         }
         chunks = UpdateChunk.chunks(of: network.architecture.layout)
+        segments = network.architecture.layout.segments
         sourceTable = .allocate(capacity: plan.shards * plan.shards)
         sourceTable.initialize(repeating: nil, count: plan.shards * plan.shards)
         shuffler = SeededGenerator(seed: configuration.seed ^ 0x5EED_0F_5A3B_1E5)
@@ -335,7 +338,7 @@ public final class Trainer {
     /// may fan out with OpenMP.
     private func updateWithKernelThreads(learningRate: Float) {
         let gradient = workspaces[0].gradient.pointer
-        for segment in architecture.layout.segments {
+        for segment in segments {
             ann_sgd_momentum_step(
                 parameters.pointer + segment.offset, velocity.pointer + segment.offset, gradient + segment.offset,
                 segment.count, learningRate, configuration.momentum,

@@ -1,0 +1,159 @@
+// Internal: the register-tiled dense-layer loops, written once for any
+// vector width. dense.c includes this once per width with these defined:
+//   VW, VEC, VLOAD, VSTORE, VSPLAT, VHSUM  the vector width, type and operations;
+//   FR, FC                                  the forward tile: X rows × W rows;
+//   NAME(f)                                 a per-width name for each function;
+//   WORKER                                  the target attribute of the two entry points.
+// Entry points: NAME(forward_column_block) and NAME(update_tiles).
+
+// Forward tile: Y[r, c] = X[r,:]·W[c,:] + b[c] for MR rows of X, NR rows of W.
+// Dot-product form because both operands run contiguously along `in`.
+ANN_INLINE void NAME(dot_tile)(float *Y, int ldy, const float *X, const float *W,
+                         const float *b, int in, int MR, int NR) {
+    VEC acc[FR][FC];
+    for (int r = 0; r < MR; r++)
+        for (int c = 0; c < NR; c++) acc[r][c] = VSPLAT(0.0f);
+    int k = 0;
+    for (; k + VW <= in; k += VW) {
+        VEC x[FR], w[FC];
+        for (int r = 0; r < MR; r++) x[r] = VLOAD(X + (size_t)r * in + k);
+        for (int c = 0; c < NR; c++) w[c] = VLOAD(W + (size_t)c * in + k);
+        for (int r = 0; r < MR; r++)
+            for (int c = 0; c < NR; c++) acc[r][c] += x[r] * w[c];
+    }
+    for (int r = 0; r < MR; r++) {
+        for (int c = 0; c < NR; c++) {
+            float s = VHSUM(acc[r][c]);
+            for (int t = k; t < in; t++) s += X[(size_t)r * in + t] * W[(size_t)c * in + t];
+            Y[(size_t)r * ldy + c] = s + (b ? b[c] : 0.0f);
+        }
+    }
+}
+
+// Dispatches to tiles with compile-time sizes so the accumulators stay in registers.
+ANN_INLINE void NAME(dot_block)(float *Y, int ldy, const float *X, const float *W,
+                          const float *b, int in, int MR, int NR) {
+    if (MR == FR && NR == FC) NAME(dot_tile)(Y, ldy, X, W, b, in, FR, FC);
+    else if (MR == FR) {
+        for (int c = 0; c < NR; c++) NAME(dot_tile)(Y + c, ldy, X, W + (size_t)c * in, b ? b + c : 0, in, FR, 1);
+    } else {
+        for (int r = 0; r < MR; r++) {
+            if (NR == FC) NAME(dot_tile)(Y + (size_t)r * ldy, ldy, X + (size_t)r * in, W, b, in, 1, FC);
+            else
+                for (int c = 0; c < NR; c++)
+                    NAME(dot_tile)(Y + (size_t)r * ldy + c, ldy, X + (size_t)r * in, W + (size_t)c * in, b ? b + c : 0, in, 1, 1);
+        }
+    }
+}
+
+// One column block of Y down the whole batch. OpenMP outlines the parallel
+// loop's body into a function without the clone's target, so the vector work
+// lives in this separately multiversioned worker.
+// The activation runs on each row block right after its tile is stored,
+// while it is still in L1, instead of in a separate pass over Y.
+WORKER
+static void NAME(forward_column_block)(float *Y, const float *X, const float *W, const float *b,
+                                 int B, int in, int out, int activation, int c0) {
+    int NR = out - c0 < FC ? out - c0 : FC;
+    for (int r0 = 0; r0 < B; r0 += FR) {
+        int MR = B - r0 < FR ? B - r0 : FR;
+        float *tile = Y + (size_t)r0 * out + c0;
+        NAME(dot_block)(tile, out, X + (size_t)r0 * in, W + (size_t)c0 * in, b ? b + c0 : 0, in, MR, NR);
+        if (activation != ANN_IDENTITY)
+            for (int r = 0; r < MR; r++)
+                for (int c = 0; c < NR; c++) tile[(size_t)r * out + c] = ann_activate(activation, tile[(size_t)r * out + c]);
+    }
+}
+
+
+// Update tile: C[i, j..j+8V) (=|+=) Σ_p A(p, i)·Bm[p, j..j+8V) for MR rows i,
+// with A(p, i) = A[p·sap + i·sai] so one kernel serves dW = dYᵀ·X and dX = dY·W.
+ANN_INLINE void NAME(update_tile)(float *C, int ldc, const float *A, int sap, int sai,
+                            const float *Bm, int ldb, int P, int accumulate,
+                            int MR, int V) {
+    VEC acc[UPD_ROWS][UPD_VECS];
+    for (int i = 0; i < MR; i++)
+        for (int v = 0; v < V; v++)
+            acc[i][v] = accumulate ? VLOAD(C + (size_t)i * ldc + VW * v) : VSPLAT(0.0f);
+    for (int p = 0; p < P; p++) {
+        VEC bv[UPD_VECS];
+        for (int v = 0; v < V; v++) bv[v] = VLOAD(Bm + (size_t)p * ldb + VW * v);
+        for (int i = 0; i < MR; i++) {
+            VEC a = VSPLAT(A[(size_t)p * sap + (size_t)i * sai]);
+            for (int v = 0; v < V; v++) acc[i][v] += a * bv[v];
+        }
+    }
+    for (int i = 0; i < MR; i++)
+        for (int v = 0; v < V; v++) VSTORE(C + (size_t)i * ldc + VW * v, acc[i][v]);
+}
+
+// Columns left over after the VW-wide vectors, one scalar at a time.
+ANN_INLINE void NAME(update_scalar_columns)(float *C, int ldc, const float *A, int sap, int sai,
+                                      const float *Bm, int ldb, int P, int accumulate,
+                                      int MR, int width) {
+    for (int i = 0; i < MR; i++)
+        for (int j = 0; j < width; j++) {
+            float s = accumulate ? C[(size_t)i * ldc + j] : 0.0f;
+            for (int p = 0; p < P; p++) s += A[(size_t)p * sap + (size_t)i * sai] * Bm[(size_t)p * ldb + j];
+            C[(size_t)i * ldc + j] = s;
+        }
+}
+
+ANN_INLINE void NAME(update_block)(float *C, int ldc, const float *A, int sap, int sai,
+                             const float *Bm, int ldb, int P, int accumulate,
+                             int MR, int width) {
+    int vecs = width / VW;
+    if (MR == UPD_ROWS) {
+        if (vecs == 3) NAME(update_tile)(C, ldc, A, sap, sai, Bm, ldb, P, accumulate, 4, 3);
+        else if (vecs == 2) NAME(update_tile)(C, ldc, A, sap, sai, Bm, ldb, P, accumulate, 4, 2);
+        else if (vecs == 1) NAME(update_tile)(C, ldc, A, sap, sai, Bm, ldb, P, accumulate, 4, 1);
+    } else {
+        for (int i = 0; i < MR; i++) {
+            float *Ci = C + (size_t)i * ldc;
+            const float *Ai = A + (size_t)i * sai;
+            if (vecs == 3) NAME(update_tile)(Ci, ldc, Ai, sap, sai, Bm, ldb, P, accumulate, 1, 3);
+            else if (vecs == 2) NAME(update_tile)(Ci, ldc, Ai, sap, sai, Bm, ldb, P, accumulate, 1, 2);
+            else if (vecs == 1) NAME(update_tile)(Ci, ldc, Ai, sap, sai, Bm, ldb, P, accumulate, 1, 1);
+        }
+    }
+    if (width % VW)
+        NAME(update_scalar_columns)(C + VW * vecs, ldc, A, sap, sai, Bm + VW * vecs, ldb, P, accumulate,
+                                    MR, width % VW);
+}
+
+
+// Tiles [first, last) of C in strip-major order (all row blocks of one
+// (3·VW)-wide column strip, then the next), so a thread's strip of Bm stays
+// in L1 across its row blocks. Multiversioned on its own for the reason
+// forward_column_block is.
+// Two optional epilogues ride along while a tile is hot:
+// - gate: C[i, j] *= g'(gate[i, j]) (the input gradient through the previous
+//   layer's activation);
+// - rowSums: with the tiles of the first strip, rowSums[i] (=|+=) Σ_p A(p, i)
+//   (the bias gradient, each row summed by exactly one tile).
+WORKER
+static void NAME(update_tiles)(float *C, const float *A, int sap, int sai, const float *Bm,
+                         int M, int N, int P, int accumulate, const float *gate, int gateKind,
+                         float *rowSums, int first, int last) {
+    int rowBlocks = (M + UPD_ROWS - 1) / UPD_ROWS;
+    for (int t = first; t < last; t++) {
+        int j0 = (t / rowBlocks) * (VW * UPD_VECS), i0 = (t % rowBlocks) * UPD_ROWS;
+        int width = N - j0 < (VW * UPD_VECS) ? N - j0 : (VW * UPD_VECS);
+        int MR = M - i0 < UPD_ROWS ? M - i0 : UPD_ROWS;
+        float *tile = C + (size_t)i0 * N + j0;
+        NAME(update_block)(tile, N, A + (size_t)i0 * sai, sap, sai, Bm + j0, N, P, accumulate, MR, width);
+        if (gate && gateKind != ANN_IDENTITY) {
+            const float *g = gate + (size_t)i0 * N + j0;
+            for (int i = 0; i < MR; i++)
+                for (int j = 0; j < width; j++)
+                    tile[(size_t)i * N + j] *= ann_activation_slope(gateKind, g[(size_t)i * N + j]);
+        }
+        if (rowSums && j0 == 0)
+            for (int i = i0; i < i0 + MR; i++) {
+                float sum = accumulate ? rowSums[i] : 0.0f;
+                for (int p = 0; p < P; p++) sum += A[(size_t)p * sap + (size_t)i * sai];
+                rowSums[i] = sum;
+            }
+    }
+}
+
