@@ -1,0 +1,109 @@
+// Whole training steps through the public API, per thread count: one
+// iteration is `Trainer.train(on:)` over a synthetic data set of random
+// 784-byte samples (default network 784-256-128-10, batch 64, 1 epoch), so
+// 6,400 samples are 100 SGD steps and 12,800 are 200.
+//
+// Heap allocations per step: `train(on:)` allocates a fixed amount per call
+// (the sample order, the report, the summary's copy of the weights), so
+//     (mallocCountTotal at 200 steps − mallocCountTotal at 100 steps) / 100
+// is what each step allocates. The target is 0.
+import ANN
+import Benchmark
+import Foundation
+
+private let samplesPerSecond = BenchmarkMetric.custom("samples/s", polarity: .prefersLarger, useScalingFactor: false)
+
+/// `count` samples of uniformly random bytes with labels 0…9, from a fixed generator.
+private func syntheticDataset(count: Int, seed: UInt64) throws -> LabeledDataset {
+    var state = seed
+    func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    let features = 784
+    var pixels = [UInt8](repeating: 0, count: count * features)
+    pixels.withUnsafeMutableBytes { raw in
+        let words = raw.bindMemory(to: UInt64.self)
+        for i in 0..<words.count { words[i] = next() }
+    }
+    let labels = (0..<count).map { _ in UInt8(next() % 10) }
+    return try LabeledDataset(pixels: pixels, labels: labels, featureCount: features, imageShape: [28, 28])
+}
+
+let benchmarks: @Sendable () -> Void = {
+    let batchSize = 64
+    let stepCounts = [100, 200]
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let threadCounts = Array(Set([1, 2, cores])).sorted()
+
+    let datasets: [Int: LabeledDataset]
+    do {
+        datasets = try Dictionary(uniqueKeysWithValues: stepCounts.map { steps in
+            (steps, try syntheticDataset(count: steps * batchSize, seed: UInt64(steps)))
+        })
+    } catch {
+        fatalError("synthetic data set: \(error)")
+    }
+
+    // Thread counts above 1 run both fan-out levels: shards of the minibatch
+    // on concurrentPerform workers, and one shard with OpenMP inside the kernels.
+    let variants: [(threads: Int, fanOut: ShardPlan.FanOut)] = threadCounts.flatMap { threads in
+        threads == 1 ? [(1, ShardPlan.FanOut.automatic)] : [(threads, .shards), (threads, .openmp)]
+    }
+
+    for (threads, fanOut) in variants {
+        for steps in stepCounts {
+            guard let data = datasets[steps] else { continue }
+            var settings = TrainingConfiguration()
+            settings.threads = threads
+            settings.fanOut = fanOut
+            settings.batchSize = batchSize
+            settings.epochs = 1
+            let network: Network
+            do {
+                network = Network(architecture: try NetworkArchitecture(layerSizes: [784, 256, 128, 10]), seed: 1)
+                _ = try Trainer(network: network, configuration: settings)  // fail here, not mid-run
+            } catch {
+                fatalError("trainer: \(error)")
+            }
+            Benchmark(
+                "train \(steps) steps",
+                configuration: .init(
+                    metrics: [.wallClock, .throughput, .mallocCountTotal, .cpuTotal, samplesPerSecond],
+                    tags: ["threads": String(threads), "fan-out": fanOut.rawValue, "batch": String(batchSize)],
+                    units: [.mallocCountTotal: .count],  // exact counts: the 200 − 100 step difference matters
+                    warmupIterations: 1,
+                    scalingFactor: .one,
+                    maxDuration: .seconds(3),
+                    maxIterations: 50
+                )
+            ) { benchmark in
+                // A fresh trainer per iteration, made before the measurement
+                // starts: a trainer runs its configured epochs once (a second
+                // `train` call resumes after the last epoch, i.e. does nothing).
+                let trainers = benchmark.scaledIterations.map { _ in
+                    try! Trainer(network: network, configuration: settings)
+                }
+                let clock = ContinuousClock()
+                benchmark.startMeasurement()
+                let start = clock.now
+                for trainer in trainers {
+                    do {
+                        blackHole(try trainer.train(on: data))
+                    } catch {
+                        fatalError("training failed: \(error)")
+                    }
+                }
+                benchmark.stopMeasurement()
+                let elapsed = clock.now - start
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+                let samples = Double(data.count * benchmark.scaledIterations.count)
+                benchmark.measurement(samplesPerSecond, Int((samples / max(seconds, 1e-12)).rounded()))
+                blackHole(trainers)
+            }
+        }
+    }
+}
