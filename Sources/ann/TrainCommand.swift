@@ -85,6 +85,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue from the newest valid checkpoint in --checkpoint-dir (same flags as the first run).")
     var resume = false
 
+    @Option(help: "Write a self-contained HTML report (charts, confusion matrix, worst mistakes) into this folder.")
+    var report: String?
+
     @Flag(help: "Print one JSON object per epoch and a final summary, for scripts.")
     var json = false
 
@@ -144,7 +147,41 @@ struct TrainCommand: ParsableCommand {
                 throw ExitStatus.cannotWrite
             }
         }
+        if let report {
+            try writeReport(to: report, summary: summary, test: test, settings: settings, loadSeconds: loadSeconds)
+        }
         reporter.finish(summary: summary, settings: settings, command: self, loadSeconds: loadSeconds)
+    }
+
+    private func writeReport(
+        to directory: String, summary: TrainingSummary, test: LabeledDataset, settings: TrainingConfiguration,
+        loadSeconds: Double
+    ) throws {
+        let network = summary.network
+        let page = TrainingReportPage(
+            title: "swift-ann: \(layers) \(activation.rawValue) on \(test.count) test samples",
+            epochs: summary.epochs,
+            confusion: try network.evaluate(on: test, threads: settings.threads),
+            settings: [
+                ("layers", layers), ("activation", activation.rawValue), ("output", output.rawValue),
+                ("loss", loss.rawValue), ("epochs", "\(settings.epochs)"), ("batch size", "\(settings.batchSize)"),
+                ("learning rate", "\(settings.learningRate) (\(settings.schedule.rawValue))"),
+                ("momentum", "\(settings.momentum)"), ("L1", "\(settings.l1)"), ("L2", "\(settings.l2)"),
+                ("seed", "\(settings.seed)"), ("stopped", summary.stopReason.description),
+            ],
+            timing: [
+                ("data loading", String(format: "%.2f s", loadSeconds)),
+                ("training", String(format: "%.2f s", summary.trainingSeconds)),
+                ("threads", summary.plan.description),
+            ],
+            mistakes: network.mostConfidentMistakes(on: test, limit: 24, inputScale: settings.inputScale),
+            imageShape: test.imageShape)
+        do {
+            try page.write(toDirectory: directory)
+        } catch {
+            printError(error.description)
+            throw ExitStatus.cannotWrite
+        }
     }
 
     /// A fresh trainer, or with --resume the one the newest valid checkpoint describes.

@@ -71,7 +71,7 @@ struct CommandLineTests {
         let model = directory.file("model.safetensors")
         let result = try AnnCommand.run([
             "train", "--data-dir", directory.path, "--layers", "16,8,4", "--epochs", "3", "--threads", "2",
-            "--batch-size", "16", "--json", "--save", model,
+            "--batch-size", "16", "--json", "--save", model, "--report", directory.file("report"),
         ])
         #expect(result.status == 0, "\(result.standardError)")
         let lines = result.standardOutput.split(separator: "\n").map(String.init)
@@ -89,6 +89,10 @@ struct CommandLineTests {
         #expect(summary["test_accuracy"] is Double)
         #expect(summary["training_seconds"] is Double)
         #expect((summary["settings"] as? [String: Any])?["batch_size"] as? Int == 16)
+
+        let page = try String(contentsOfFile: directory.file("report/index.html"), encoding: .utf8)
+        #expect(page.contains("<svg"))
+        #expect(!page.contains("<script"))
 
         let evaluation = try AnnCommand.run(["evaluate", "--model", model, "--data-dir", directory.path])
         #expect(evaluation.status == 0, "\(evaluation.standardError)")
