@@ -123,3 +123,26 @@ struct CommandLineTests {
         #expect(result.standardError.contains("broken.safetensors"))
     }
 }
+
+@Suite("Divergence on the command line")
+struct DivergenceCommandTests {
+    @Test("a diverging run exits 70 naming epoch and step, and leaves the saved model and checkpoints alone")
+    func divergenceLeavesFilesAlone() throws {
+        let directory = try ScratchDirectory()
+        try writeSmallDataSet(to: directory, samples: 128)
+        let model = directory.file("model.safetensors"), checkpoints = directory.file("checkpoints")
+        let common = ["train", "--data-dir", directory.path, "--layers", "16,8,4", "--threads", "1", "--batch-size", "16",
+                      "--save", model, "--checkpoint-dir", checkpoints, "--schedule", "constant"]
+        let good = try AnnCommand.run(common + ["--epochs", "2"])
+        #expect(good.status == 0, "\(good.standardError)")
+        let savedModel = try Data(contentsOf: URL(fileURLWithPath: model))
+        let savedCheckpoints = try FileManager.default.contentsOfDirectory(atPath: checkpoints).sorted()
+
+        let bad = try AnnCommand.run(common + ["--epochs", "3", "--lr", "1e30"])
+        #expect(bad.status == 70)
+        #expect(bad.standardError.hasPrefix("ann: error: training diverged at epoch 1, step "))
+        #expect(bad.standardError.contains("lower learning rate"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == savedModel)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: checkpoints).sorted() == savedCheckpoints)
+    }
+}
