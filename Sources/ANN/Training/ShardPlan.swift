@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a minibatch is spread over cores. Exactly one level fans out: either
 /// `concurrentPerform` runs `shards` shards with single-threaded kernels, or
 /// one shard runs with `kernelThreads` OpenMP threads inside each kernel.
@@ -29,12 +31,24 @@ public struct ShardPlan: Sendable, Equatable, CustomStringConvertible {
     public let fanOut: FanOut
 
     /// The plan for `threads` cores and minibatches of `batchSize`.
-    public init(threads: Int, batchSize: Int, fanOut: FanOut = .automatic) {
+    /// Threads the plan may use: the request, but no more than the cores.
+    public let usableThreads: Int
+
+    /// The cores this process may run on.
+    public static var availableCores: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// The plan for `threads` cores and minibatches of `batchSize`. More
+    /// threads than `cores` only make busy threads wait for each other (an
+    /// OpenMP team spinning on a barrier for a thread that is not running), so
+    /// the plan uses at most `cores`.
+    public init(threads: Int, batchSize: Int, fanOut: FanOut = .automatic, cores: Int = ShardPlan.availableCores) {
         requestedThreads = threads
-        let resolved = fanOut == .automatic ? Self.preferredFanOut(threads: threads, batchSize: batchSize) : fanOut
+        let usable = max(1, min(threads, cores))
+        usableThreads = usable
+        let resolved = fanOut == .automatic ? Self.preferredFanOut(threads: usable, batchSize: batchSize) : fanOut
         self.fanOut = resolved
-        shards = resolved == .openmp ? 1 : max(1, min(threads, batchSize / Self.minimumShardRows))
-        kernelThreads = shards == 1 ? threads : 1
+        shards = resolved == .openmp ? 1 : max(1, min(usable, batchSize / Self.minimumShardRows))
+        kernelThreads = shards == 1 ? usable : 1
         shardCapacity = (batchSize + shards - 1) / shards
     }
 
@@ -51,10 +65,13 @@ public struct ShardPlan: Sendable, Equatable, CustomStringConvertible {
 
     /// One line for people: threads, shards and where OpenMP runs.
     public var description: String {
+        let capped = requestedThreads > usableThreads
+            ? " (\(requestedThreads) requested; \(usableThreads) core\(usableThreads == 1 ? "" : "s") available)" : ""
         if shards > 1 {
-            return "\(effectiveThreads) threads: \(shards) shards of up to \(shardCapacity) samples (concurrentPerform), kernels single-threaded"
+            return "\(effectiveThreads) threads\(capped): \(shards) shards of up to \(shardCapacity) samples (concurrentPerform), kernels single-threaded"
         }
-        return "\(effectiveThreads) thread\(effectiveThreads == 1 ? "" : "s"): one shard, OpenMP inside kernels"
+        if effectiveThreads == 1 { return "1 thread\(capped)" }
+        return "\(effectiveThreads) threads\(capped): one shard, OpenMP inside kernels"
     }
 
     /// The rows of a minibatch of `rows` samples that shard `index` of `count` takes.

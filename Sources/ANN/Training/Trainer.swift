@@ -52,8 +52,8 @@ public final class Trainer {
         // Evaluation spreads over every requested thread even when a small
         // minibatch trains on one shard, so there is a workspace per thread.
         let capacity = max(plan.shardCapacity, 256)
-        let shards = plan.shards
-        workspaces = (0..<max(shards, configuration.threads)).map { index in
+        let shards = plan.shards, usable = plan.usableThreads
+        workspaces = (0..<max(shards, usable)).map { index in
             ShardWorkspace(architecture: network.architecture, capacity: capacity, withGradient: index < shards)
         }
         chunks = UpdateChunk.chunks(of: network.architecture.layout)

@@ -135,7 +135,7 @@ struct TrainerTests {
         for threads in 1...8 {
             for batch in [1, 7, 8, 16, 64, 1024] {
                 for fanOut in ShardPlan.FanOut.allCases {
-                let plan = ShardPlan(threads: threads, batchSize: batch, fanOut: fanOut)
+                let plan = ShardPlan(threads: threads, batchSize: batch, fanOut: fanOut, cores: 8)
                 #expect(plan.effectiveThreads <= threads)
                 #expect(plan.shards == 1 || plan.kernelThreads == 1)
                 let covered = (0..<plan.shards).map { ShardPlan.rowRange(shard: $0, of: plan.shards, rows: batch).count }
@@ -147,7 +147,12 @@ struct TrainerTests {
         #expect(ShardPlan(threads: 2, batchSize: 64, fanOut: .shards).shards == 2)
         #expect(ShardPlan(threads: 2, batchSize: 64).fanOut == .openmp)
         #expect(ShardPlan(threads: 2, batchSize: 1024).fanOut == .shards)
-        #expect(ShardPlan(threads: 4, batchSize: 16, fanOut: .shards).shards == 2)
+        #expect(ShardPlan(threads: 4, batchSize: 16, fanOut: .shards, cores: 4).shards == 2)
+        // More threads than cores would only spin: the plan stops at the cores.
+        let capped = ShardPlan(threads: 8, batchSize: 64, cores: 2)
+        #expect(capped.usableThreads == 2)
+        #expect(capped.effectiveThreads == 2)
+        #expect(capped.description.contains("8 requested"))
     }
 }
 
