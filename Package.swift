@@ -39,9 +39,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // libFuzzer targets for the file readers (scripts/fuzz builds them with
+        // -DFUZZING -sanitize=fuzzer); a normal build makes them replay tools
+        // that run saved inputs: `ann-fuzz-idx FILE...`.
+        .executableTarget(name: "ann-fuzz-idx", dependencies: ["ANN"]),
+        .executableTarget(name: "ann-fuzz-safetensors", dependencies: ["ANN"]),
+        // A small program that embeds the library on a non-MNIST problem.
+        .executableTarget(name: "spirals", dependencies: ["ANN"]),
         .testTarget(
             name: "ANNTests",
-            dependencies: ["ANN", "CANNKernels", "CZlib", "ann"]
+            dependencies: ["ANN", "CANNKernels", "CZlib", "ann", "spirals"]
         ),
     ]
 )

@@ -1,12 +1,13 @@
 import CZlib
 
-/// Streams the decompressed bytes of a gzip file, so that the header can be
-/// checked before the reader commits to a buffer for the data.
+/// Streams the decompressed bytes of a gzip file (on disk or in memory), so
+/// that the header can be checked before the reader commits to a buffer for
+/// the data.
 ///
 /// A class because zlib keeps pointers into its `z_stream`, which must
 /// therefore stay at one address, and must be released with `inflateEnd`.
 final class GzipInflater {
-    private let file: ReadOnlyFile
+    private let file: any IDXByteSource
     private let stream: UnsafeMutablePointer<z_stream>
     private let input: UnsafeMutableRawBufferPointer
     private var inputExhausted = false
@@ -19,7 +20,7 @@ final class GzipInflater {
     private static let outputChunkSize = 1 << 30
 
     /// Starts decompressing `file` from its current position.
-    init(file: ReadOnlyFile) throws(DataError) {
+    init(file: any IDXByteSource) throws(DataError) {
         self.file = file
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())

@@ -1,5 +1,6 @@
-/// Reads one IDX file, raw or gzip-compressed, checking every claim its header
-/// makes against what the file really holds before allocating for the data.
+/// Reads one IDX file, raw or gzip-compressed, from disk or from memory,
+/// checking every claim its header makes against what the file really holds
+/// before allocating for the data.
 enum IDXFileDecoder {
     /// The first two bytes of every gzip file. The format is told by content,
     /// not by name, so a renamed file still loads.
@@ -17,9 +18,22 @@ enum IDXFileDecoder {
     static func decode(
         path: String, content: IDXContent
     ) throws(DataError) -> (header: IDXHeader, data: [UInt8]) {
-        let file = try ReadOnlyFile(path: path)
+        try decode(ReadOnlyFile(path: path), content: content)
+    }
+
+    /// Decodes a whole IDX file already in memory, which must hold `content`;
+    /// `source` names it in errors. The same checks as for a file on disk.
+    static func decode(
+        bytes: [UInt8], source: String, content: IDXContent
+    ) throws(DataError) -> (header: IDXHeader, data: [UInt8]) {
+        try decode(InMemoryBytes(bytes, source: source), content: content)
+    }
+
+    private static func decode(
+        _ file: any IDXByteSource, content: IDXContent
+    ) throws(DataError) -> (header: IDXHeader, data: [UInt8]) {
         guard file.size > 0 else {
-            throw DataError(file: path, reason: "file is empty")
+            throw DataError(file: file.path, reason: "file is empty")
         }
         let isGzip = try file.read(upTo: gzipMagic.count) == gzipMagic
         try file.rewind()
@@ -29,7 +43,7 @@ enum IDXFileDecoder {
     }
 
     private static func decodeRaw(
-        _ file: ReadOnlyFile, content: IDXContent
+        _ file: any IDXByteSource, content: IDXContent
     ) throws(DataError) -> (header: IDXHeader, data: [UInt8]) {
         let header = try readHeader(content: content, file: file.path) { (count) throws(DataError) in
             try file.read(upTo: count)
@@ -55,7 +69,7 @@ enum IDXFileDecoder {
     }
 
     private static func decodeGzip(
-        _ file: ReadOnlyFile, content: IDXContent
+        _ file: any IDXByteSource, content: IDXContent
     ) throws(DataError) -> (header: IDXHeader, data: [UInt8]) {
         let inflater = try GzipInflater(file: file)
         let header = try readHeader(content: content, file: file.path) { (count) throws(DataError) in

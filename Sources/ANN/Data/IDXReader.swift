@@ -23,6 +23,22 @@ public enum IDXReader {
         try IDXFileDecoder.decode(path: path, content: .labels).data
     }
 
+    /// Decodes a whole image file already in memory, with the same checks as
+    /// ``readImages(at:)``; `source` names the bytes in errors. For tools
+    /// inside this package (the fuzz targets) that have bytes, not a path.
+    package static func decodeImages(
+        _ bytes: [UInt8], source: String
+    ) throws(DataError) -> (shape: [Int], bytes: [UInt8]) {
+        let (header, data) = try IDXFileDecoder.decode(bytes: bytes, source: source, content: .images)
+        return (header.shape, data)
+    }
+
+    /// Decodes a whole label file already in memory, with the same checks as
+    /// ``readLabels(at:)``; `source` names the bytes in errors.
+    package static func decodeLabels(_ bytes: [UInt8], source: String) throws(DataError) -> [UInt8] {
+        try IDXFileDecoder.decode(bytes: bytes, source: source, content: .labels).data
+    }
+
     /// Reads an image file and its label file into one data set.
     ///
     /// - Throws: ``DataError`` when either file is faulty, or when they hold

@@ -8,7 +8,7 @@
 
 /// An open regular file, read through POSIX calls so that the data layer needs
 /// no Foundation and the descriptor is closed however reading ends.
-final class ReadOnlyFile {
+final class ReadOnlyFile: IDXByteSource {
     /// The path as the caller gave it, for error messages.
     let path: String
 
@@ -68,11 +68,6 @@ final class ReadOnlyFile {
             }
         }
         return filled
-    }
-
-    /// Reads up to `count` bytes into a new array; fewer only at end of file.
-    func read(upTo count: Int) throws(DataError) -> [UInt8] {
-        try [UInt8](readingUpTo: count) { (buffer) throws(DataError) in try read(into: buffer) }
     }
 
     /// Goes back to the first byte, so format detection can peek at the magic
