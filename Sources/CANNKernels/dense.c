@@ -5,6 +5,7 @@
 // results are bit-identical whatever `threads` is.
 #include "CANNKernels.h"
 #include "activation_math.h"
+#include "team.h"
 #include "vector.h"
 
 // 8-wide: 12 accumulators plus operands fit the 16 vector registers of AVX2.
@@ -76,8 +77,12 @@ void ann_dense_forward(float *Y, const float *X, const float *W, const float *b,
         return;
     }
     // Parallel over output columns: each thread reuses its W rows across the batch.
-    #pragma omp parallel for num_threads(threads) schedule(static)
-    for (int cb = 0; cb < colBlocks; cb++) work(Y, X, W, b, B, in, out, activation, cb * columns);
+    #pragma omp parallel num_threads(threads)
+    {
+        size_t first, last;
+        ann_team_share((size_t)colBlocks, &first, &last);
+        for (size_t cb = first; cb < last; cb++) work(Y, X, W, b, B, in, out, activation, (int)cb * columns);
+    }
 }
 
 // C (M, N) (=|+=) Σ_p A(p, ·)ᵀ Bm[p, ·]. Threads take equal runs of tiles,
@@ -93,10 +98,12 @@ static void rank_update(float *C, const float *A, int sap, int sai, const float 
         work(C, A, sap, sai, Bm, M, N, P, accumulate, gate, gateKind, rowSums, 0, tiles);
         return;
     }
-    #pragma omp parallel for num_threads(threads) schedule(static)
-    for (int t = 0; t < threads; t++)
-        work(C, A, sap, sai, Bm, M, N, P, accumulate, gate, gateKind, rowSums,
-             (int)((long)tiles * t / threads), (int)((long)tiles * (t + 1) / threads));
+    #pragma omp parallel num_threads(threads)
+    {
+        size_t first, last;
+        ann_team_share((size_t)tiles, &first, &last);
+        work(C, A, sap, sai, Bm, M, N, P, accumulate, gate, gateKind, rowSums, (int)first, (int)last);
+    }
 }
 
 void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,

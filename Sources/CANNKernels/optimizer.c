@@ -1,5 +1,6 @@
 // The optimiser sees one flat block of parameters and knows nothing of layers.
 #include "CANNKernels.h"
+#include "team.h"
 #include "vector.h"
 
 // One contiguous range. Kept out of the OpenMP region because OpenMP outlines
@@ -24,9 +25,10 @@ void ann_sgd_momentum_step(float *w, float *v, const float *grad, size_t n,
         sgd_range(w, v, grad, n, lr, momentum, l1, l2);
         return;
     }
-    #pragma omp parallel for num_threads(team) schedule(static)
-    for (int t = 0; t < team; t++) {
-        size_t begin = n * (size_t)t / (size_t)team, end = n * (size_t)(t + 1) / (size_t)team;
+    #pragma omp parallel num_threads(team)
+    {
+        size_t begin, end;
+        ann_team_share(n, &begin, &end);
         sgd_range(w + begin, v + begin, grad + begin, end - begin, lr, momentum, l1, l2);
     }
 }

@@ -1,5 +1,6 @@
 // Summing shard gradients, and widening input bytes.
 #include "CANNKernels.h"
+#include "team.h"
 #include "vector.h"
 
 ANN_MULTIVERSION
@@ -37,8 +38,10 @@ void ann_gather_bytes(float *Y, const uint8_t *X, const int32_t *indices, size_t
         gather_range(Y, X, indices, first, 0, rows, features, scale);
         return;
     }
-    #pragma omp parallel for num_threads(team) schedule(static)
-    for (int t = 0; t < team; t++)
-        gather_range(Y, X, indices, first, (int)((long)rows * t / team), (int)((long)rows * (t + 1) / team),
-                     features, scale);
+    #pragma omp parallel num_threads(team)
+    {
+        size_t begin, end;
+        ann_team_share((size_t)rows, &begin, &end);
+        gather_range(Y, X, indices, first, (int)begin, (int)end, features, scale);
+    }
 }

@@ -1,7 +1,5 @@
-// The one OpenMP runtime call the engine needs. Swift's clang ships no omp.h,
-// so it is declared here; libomp (LLVM's OpenMP runtime) provides it.
+// The OpenMP runtime's view of the machine, for the engine's diagnostics.
 #include "CANNKernels.h"
-
-int omp_get_max_threads(void);
+#include "team.h"
 
 int ann_openmp_max_threads(void) { return omp_get_max_threads(); }
