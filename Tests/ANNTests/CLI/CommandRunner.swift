@@ -19,21 +19,32 @@ enum AnnCommand {
     }
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+        // Output goes to files, not pipes: a child that fills one pipe while
+        // the parent drains the other would wait forever (sanitizer reports
+        // on stderr do exactly that).
+        let directory = FileManager.default.temporaryDirectory
+        let outputURL = directory.appendingPathComponent("ann-out-\(UUID().uuidString)")
+        let errorURL = directory.appendingPathComponent("ann-err-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: outputURL)
+            try? FileManager.default.removeItem(at: errorURL)
+        }
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe(), error = Pipe()
+        let output = try FileHandle(forWritingTo: outputURL), error = try FileHandle(forWritingTo: errorURL)
         process.standardOutput = output
         process.standardError = error
         try process.run()
-        // Read before waiting, so a full pipe cannot stall the child.
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        try output.close()
+        try error.close()
         return CommandResult(
             status: process.terminationStatus,
-            standardOutput: String(decoding: out, as: UTF8.self),
-            standardError: String(decoding: err, as: UTF8.self))
+            standardOutput: String(decoding: try Data(contentsOf: outputURL), as: UTF8.self),
+            standardError: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self))
     }
 }

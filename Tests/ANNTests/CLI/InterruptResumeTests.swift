@@ -21,7 +21,11 @@ struct InterruptResumeTests {
         let process = Process()
         process.executableURL = AnnCommand.executable
         process.arguments = Self.flags + data + ["--checkpoint-dir", checkpoints, "--save", resumedModel]
-        let output = Pipe(), errors = Pipe()
+        // stdout is read as it comes; stderr goes to a file so that it can never fill up and stall the child.
+        let output = Pipe()
+        let errorPath = directory.file("stderr")
+        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
         process.standardOutput = output
         process.standardError = errors
         try process.run()
@@ -33,8 +37,9 @@ struct InterruptResumeTests {
         }
         process.interrupt()
         _ = output.fileHandleForReading.readDataToEndOfFile()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        try errors.close()
+        let message = try String(contentsOfFile: errorPath, encoding: .utf8)
         #expect(process.terminationStatus == 130)
         #expect(message.contains("interrupted at epoch"))
         #expect(message.contains("--resume"))
