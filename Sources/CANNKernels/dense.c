@@ -85,32 +85,56 @@ void ann_dense_forward(float *Y, const float *X, const float *W, const float *b,
     }
 }
 
-// C (M, N) (=|+=) Σ_p A(p, ·)ᵀ Bm[p, ·]. Threads take equal runs of tiles,
-// not of strips: 33 strips over 2 threads would leave one idle 1/33 of the time.
-static void rank_update(float *C, const float *A, int sap, int sai, const float *Bm,
-                        int M, int N, int P, int accumulate, const float *gate, int gateKind,
-                        float *rowSums, int threads) {
-    int wide = wide_vectors();
-    update_worker work = wide ? update_tiles_w16 : update_tiles_w8;
-    int stripWidth = (wide ? 16 : 8) * UPD_VECS;
-    int tiles = ((N + stripWidth - 1) / stripWidth) * ((M + UPD_ROWS - 1) / UPD_ROWS);
-    if (threads <= 1) {
-        work(C, A, sap, sai, Bm, M, N, P, accumulate, gate, gateKind, rowSums, 0, tiles);
-        return;
-    }
-    #pragma omp parallel num_threads(threads)
-    {
-        size_t first, last;
-        ann_team_share((size_t)tiles, &first, &last);
-        work(C, A, sap, sai, Bm, M, N, P, accumulate, gate, gateKind, rowSums, (int)first, (int)last);
-    }
+// One product C (M, N) (=|+=) Σ_p A(p, ·)ᵀ Bm[p, ·] with its epilogues,
+// described so that both of a layer's products can share one OpenMP region.
+typedef struct {
+    float *C;
+    const float *A;
+    int sap, sai;
+    const float *Bm;
+    int M, N, P, accumulate;
+    const float *gate;
+    int gateKind;
+    float *rowSums;
+} rank_update;
+
+static int update_tile_count(const rank_update *u, int stripWidth) {
+    return ((u->N + stripWidth - 1) / stripWidth) * ((u->M + UPD_ROWS - 1) / UPD_ROWS);
+}
+
+static void run_tiles(update_worker work, const rank_update *u, size_t first, size_t last) {
+    work(u->C, u->A, u->sap, u->sai, u->Bm, u->M, u->N, u->P, u->accumulate, u->gate, u->gateKind,
+         u->rowSums, (int)first, (int)last);
 }
 
 void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,
                         const float *X, const float *W, int B, int in, int out,
                         int input_activation, int accumulate, int threads) {
     // dW[o, k] = Σ_b dY[b, o]·X[b, k]:  A(p=b, i=o) = dY[b·out + o]; db[o] = Σ_b A(b, o).
-    rank_update(dW, dY, out, 1, X, out, in, B, accumulate, 0, ANN_IDENTITY, db, threads);
+    rank_update weights = {dW, dY, out, 1, X, out, in, B, accumulate, 0, ANN_IDENTITY, db};
     // dX[b, k] = Σ_o dY[b, o]·W[o, k]:  A(p=o, i=b) = dY[b·out + o], then ⊙ g'(X).
-    if (dX) rank_update(dX, dY, 1, out, W, B, in, out, 0, X, input_activation, 0, threads);
+    rank_update inputs = {dX, dY, 1, out, W, B, in, out, 0, X, input_activation, 0};
+    int wide = wide_vectors();
+    update_worker work = wide ? update_tiles_w16 : update_tiles_w8;
+    int stripWidth = (wide ? 16 : 8) * UPD_VECS;
+    size_t weightTiles = (size_t)update_tile_count(&weights, stripWidth);
+    size_t inputTiles = dX ? (size_t)update_tile_count(&inputs, stripWidth) : 0;
+    if (threads <= 1) {
+        run_tiles(work, &weights, 0, weightTiles);
+        if (dX) run_tiles(work, &inputs, 0, inputTiles);
+        return;
+    }
+    // One region for both products (they are independent: no barrier between).
+    // Threads take equal runs of tiles, not of strips: 33 strips over 2
+    // threads would leave one idle 1/33 of the time.
+    #pragma omp parallel num_threads(threads)
+    {
+        size_t first, last;
+        ann_team_share(weightTiles, &first, &last);
+        run_tiles(work, &weights, first, last);
+        if (dX) {
+            ann_team_share(inputTiles, &first, &last);
+            run_tiles(work, &inputs, first, last);
+        }
+    }
 }
