@@ -57,8 +57,14 @@ extension Network {
         } catch {
             throw fail("__metadata__ describes an impossible network: \(error.reason)")
         }
+        // Every tensor is checked before anything is allocated: the metadata
+        // alone could describe a network of terabytes, the tensors cannot
+        // outgrow the file that holds them.
         let layout = architecture.layout
-        var parameters = [Float](repeating: 0, count: layout.count)
+        guard file.tensors.count == layout.layers.count * 2 else {
+            throw fail("holds \(file.tensors.count) tensors, the network has \(layout.layers.count * 2)")
+        }
+        var pieces: [(offset: Int, values: [Float])] = []
         for (index, layer) in layout.layers.enumerated() {
             for (suffix, shape, offset) in [("weight", [layer.outputs, layer.inputs], layer.weightOffset), ("bias", [layer.outputs], layer.biasOffset)] {
                 let name = "layers.\(index).\(suffix)"
@@ -66,11 +72,12 @@ extension Network {
                 guard tensor.shape == shape else {
                     throw fail("tensor \(name) has shape \(tensor.shape), the network needs \(shape)")
                 }
-                parameters.replaceSubrange(offset..<(offset + tensor.values.count), with: tensor.values)
+                pieces.append((offset, tensor.values))
             }
         }
-        guard file.tensors.count == layout.layers.count * 2 else {
-            throw fail("holds \(file.tensors.count) tensors, the network has \(layout.layers.count * 2)")
+        var parameters = [Float](repeating: 0, count: layout.count)
+        for piece in pieces {
+            parameters.replaceSubrange(piece.offset..<(piece.offset + piece.values.count), with: piece.values)
         }
         self.architecture = architecture
         self.parameters = parameters
