@@ -42,8 +42,9 @@ let package = Package(
         // libFuzzer targets for the file readers (scripts/fuzz builds them with
         // -DFUZZING -sanitize=fuzzer); a normal build makes them replay tools
         // that run saved inputs: `ann-fuzz-idx FILE...`.
-        .executableTarget(name: "ann-fuzz-idx", dependencies: ["ANN"]),
-        .executableTarget(name: "ann-fuzz-safetensors", dependencies: ["ANN"]),
+        .target(name: "_ANNFuzzReplay"),
+        .executableTarget(name: "ann-fuzz-idx", dependencies: ["ANN", "_ANNFuzzReplay"]),
+        .executableTarget(name: "ann-fuzz-safetensors", dependencies: ["ANN", "_ANNFuzzReplay"]),
         // A small program that embeds the library on a non-MNIST problem.
         .executableTarget(name: "spirals", dependencies: ["ANN"]),
         .testTarget(

@@ -56,6 +56,8 @@ public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CI
     return 0
 }
 #else
+import _ANNFuzzReplay
+
 @main
 enum ReplaySafeTensors {
     static func main() {

@@ -25,8 +25,8 @@ enum AnnCommand {
         let directory = FileManager.default.temporaryDirectory
         let outputURL = directory.appendingPathComponent("ann-out-\(UUID().uuidString)")
         let errorURL = directory.appendingPathComponent("ann-err-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
         defer {
             try? FileManager.default.removeItem(at: outputURL)
             try? FileManager.default.removeItem(at: errorURL)

@@ -24,7 +24,7 @@ struct InterruptResumeTests {
         // stdout is read as it comes; stderr goes to a file so that it can never fill up and stall the child.
         let output = Pipe()
         let errorPath = directory.file("stderr")
-        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
         let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
         process.standardOutput = output
         process.standardError = errors

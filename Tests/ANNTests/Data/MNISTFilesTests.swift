@@ -3,20 +3,12 @@ import Testing
 
 @testable import ANN
 
-/// `data/mnist` in the repository, found from this file's own path so the
-/// test does not depend on the working directory.
-private let mnistDirectory = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-    .deletingLastPathComponent()  // Data
-    .deletingLastPathComponent()  // ANNTests
-    .deletingLastPathComponent()  // Tests
-    .deletingLastPathComponent()  // repository root
-    .appendingPathComponent("data/mnist").path
 
-@Suite("Real MNIST files", .enabled(if: FileManager.default.fileExists(atPath: mnistDirectory)))
+@Suite("Real MNIST files", .enabled(if: FileManager.default.fileExists(atPath: fetchedMNISTPath)))
 struct MNISTFilesTests {
     @Test("the fetched files load as 60,000 + 10,000 samples of 784 features in 10 classes")
     func loadsMNIST() throws {
-        let directory = IDXDataDirectory(path: mnistDirectory)
+        let directory = IDXDataDirectory(path: fetchedMNISTPath)
         let training = try directory.loadTrainingSet()
         #expect(training.count == 60_000)
         #expect(training.featureCount == 784)

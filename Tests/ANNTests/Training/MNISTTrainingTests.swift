@@ -2,10 +2,6 @@ import Foundation
 import Testing
 @testable import ANN
 
-/// The real data set, fetched by the test command (scripts/test).
-let fetchedMNISTPath = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("data/mnist").path
 
 @Suite("MNIST")
 struct MNISTTrainingTests {

@@ -5,9 +5,9 @@ import Glibc
 import Darwin
 #endif
 
-/// Feeds each file named on the command line to `body` once and prints what
+/// Shared by both fuzz targets. Feeds each file named on the command line to `body` once and prints what
 /// it returned: the fuzz target as a regression runner, in any build.
-func replay(name: String, _ body: ([UInt8]) -> [String]) {
+public func replay(name: String, _ body: ([UInt8]) -> [String]) {
     let paths = CommandLine.arguments.dropFirst()
     guard !paths.isEmpty else {
         printError("usage: \(name) FILE... (replays fuzzer inputs; scripts/fuzz builds the fuzzer itself)")
