@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import Testing
 @testable import ANN
 
@@ -57,4 +59,47 @@ struct DatasetAndInferenceTests {
         }
         #expect(Double(correct) / Double(labeled.count) == trainer.evaluate(data).accuracy)
     }
+}
+
+@Suite("Stopping from outside and sharing a network")
+struct CancellationAndThreadsTests {
+    @Test("cancelling the surrounding Task stops training between minibatches")
+    func taskCancellation() async throws {
+        let data = Dataset(clusteredDataset(samples: 400))
+        var settings = TrainingConfiguration()
+        settings.epochs = 50
+        settings.batchSize = 16
+        let task = Task {
+            let trainer = try Trainer(network: Network(architecture: try NetworkArchitecture(layerSizes: [16, 8, 4]), seed: 1), configuration: settings)
+            var batches = 0
+            return try trainer.train(on: data, progress: { event in
+                if case .batch = event {
+                    batches += 1
+                    if batches == 30 { withUnsafeCurrentTask { $0?.cancel() } }
+                }
+            })
+        }
+        let summary = try await task.value
+        #expect(summary.stopReason == .cancelled)
+        #expect(summary.epochs.count == 1)  // 25 minibatches per epoch: stopped in the second
+    }
+
+    @Test("one network predicts from many threads at once, each getting what one thread gets")
+    func concurrentInference() throws {
+        let network = Network(architecture: try NetworkArchitecture(layerSizes: [16, 12, 4]), seed: 3)
+        let inputs = (0..<64).map { randomFloats(16, seed: UInt64($0)) }
+        let expected = inputs.map { network.predict($0) }
+        let results = ResultsBox(count: inputs.count)
+        DispatchQueue.concurrentPerform(iterations: inputs.count) { results.set($0, network.predict(inputs[$0])) }
+        #expect(results.values == expected)
+    }
+}
+
+/// Collects per-iteration results from concurrent workers.
+final class ResultsBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [[Float]]
+    init(count: Int) { storage = Array(repeating: [], count: count) }
+    func set(_ index: Int, _ value: [Float]) { lock.lock(); storage[index] = value; lock.unlock() }
+    var values: [[Float]] { lock.lock(); defer { lock.unlock() }; return storage }
 }
