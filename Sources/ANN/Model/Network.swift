@@ -43,6 +43,13 @@ public struct Network: Sendable, Equatable {
         self.parameters = parameters
     }
 
+    /// For the engine's own blocks, whose size matches by construction.
+    init(architecture: NetworkArchitecture, ownParameters parameters: [Float]) {
+        precondition(parameters.count == architecture.layout.count, "engine bug: parameter block of the wrong size")
+        self.architecture = architecture
+        self.parameters = parameters
+    }
+
     /// The weight matrix (out, in) of dense layer `index`, row-major.
     public func weights(ofLayer index: Int) -> ArraySlice<Float> {
         let layer = architecture.layout.layers[index]

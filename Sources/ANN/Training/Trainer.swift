@@ -93,8 +93,7 @@ public final class Trainer {
 
     /// The network with the current weights.
     public var network: Network {
-        // The architecture and count are the trainer's own, so this cannot fail.
-        (try? Network(architecture: architecture, parameters: parameters.array)) ?? Network(architecture: architecture, seed: 0)
+        Network(architecture: architecture, ownParameters: parameters.array)
     }
 
     /// The run's state now, to save and resume from.

@@ -9,21 +9,21 @@ import Foundation
 /// in `__metadata__`.
 public struct TrainingCheckpoint: Sendable, Equatable {
     /// The network's shape.
-    public var architecture: NetworkArchitecture
+    public internal(set) var architecture: NetworkArchitecture
     /// The settings of the run, which a resume must repeat.
-    public var configuration: TrainingConfiguration
+    public internal(set) var configuration: TrainingConfiguration
     /// The weights at the stop.
-    public var parameters: [Float]
+    public internal(set) var parameters: [Float]
     /// The momentum buffer at the stop.
-    public var velocity: [Float]
+    public internal(set) var velocity: [Float]
     /// The best weights so far, when patience is on.
-    public var bestParameters: [Float]?
+    public internal(set) var bestParameters: [Float]?
     /// Whole epochs finished before the stop.
-    public var epochsCompleted: Int
+    public internal(set) var epochsCompleted: Int
     /// Minibatches already done in the next epoch (0 at an epoch boundary).
-    public var stepInEpoch: Int
+    public internal(set) var stepInEpoch: Int
     /// Reports of the finished epochs.
-    public var history: [EpochReport]
+    public internal(set) var history: [EpochReport]
     /// The shuffler as it was at the start of the epoch in progress.
     var epochStartShuffler: SeededGenerator
     /// Partial sums of the epoch in progress.
@@ -37,8 +37,7 @@ public struct TrainingCheckpoint: Sendable, Equatable {
 
     /// The checkpoint as a safetensors document.
     public var safeTensors: SafeTensors {
-        let model = (try? Network(architecture: architecture, parameters: parameters))?.safeTensors
-            ?? SafeTensors(tensors: [], metadata: [:])
+        let model = Network(architecture: architecture, ownParameters: parameters).safeTensors
         var tensors = model.tensors
         tensors.append(Tensor(name: "optimizer.velocity", shape: [velocity.count], values: velocity))
         if let bestParameters {
