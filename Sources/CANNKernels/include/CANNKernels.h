@@ -6,8 +6,10 @@
 // calls. `threads` is the number of OpenMP threads a kernel may use; pass 1
 // when the caller has already fanned out across cores.
 //
-// Each fast kernel `ann_X` has a naive twin `ann_ref_X` with the same
-// signature (minus `threads`) that the tests compare it with.
+// Each arithmetic kernel `ann_X` (dense layers, activations, losses, the
+// optimiser, the reduction) has a naive twin `ann_ref_X` with the same
+// signature (minus `threads`) that the tests compare it with; the data-moving
+// helpers (argmax, byte conversion, gather) are tested directly.
 #ifndef CANNKERNELS_H
 #define CANNKERNELS_H
 

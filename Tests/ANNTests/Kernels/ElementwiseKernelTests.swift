@@ -97,6 +97,23 @@ struct ElementwiseKernelTests {
         #expect(fast == reference)
     }
 
+    @Test("gather picks rows by index or from a start, with any thread count", arguments: [1, 2, 3])
+    func gatherBytes(threads: Int) {
+        let features = 300, samples = 100
+        let bytes = (0..<(features * samples)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let indices: [Int32] = (0..<64).map { Int32(($0 * 37) % samples) }
+        var byIndex = [Float](repeating: .nan, count: 64 * features)
+        ann_gather_bytes(&byIndex, bytes, indices, 0, 64, features, 0.5, Int32(threads))
+        var fromStart = [Float](repeating: .nan, count: 10 * features)
+        ann_gather_bytes(&fromStart, bytes, nil, 90, 10, features, 0.5, Int32(threads))
+        for row in 0..<64 {
+            let sample = Int(indices[row])
+            #expect(Array(byIndex[(row * features)..<((row + 1) * features)])
+                    == bytes[(sample * features)..<((sample + 1) * features)].map { Float($0) * 0.5 })
+        }
+        #expect(fromStart == bytes[(90 * features)...].map { Float($0) * 0.5 })
+    }
+
     @Test func bytesToFloatsAndArgmax() {
         let bytes: [UInt8] = [0, 1, 128, 255]
         var floats = [Float](repeating: .nan, count: 4)
