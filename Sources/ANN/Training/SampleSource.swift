@@ -55,30 +55,34 @@ struct SampleSource {
 
 extension Dataset {
     /// Lends the trainer raw views of the arrays for the duration of `body`.
-    func withSampleSource<Result>(_ body: (SampleSource) -> Result) -> Result {
-        func withTargets(_ features: SampleSource.FeatureMemory) -> Result {
+    /// An empty set has nothing to lend (its arrays have no storage), and
+    /// nothing to load either, so `body` is not called.
+    func withSampleSource(_ body: (SampleSource) -> Void) {
+        func withTargets(_ features: SampleSource.FeatureMemory) {
             switch targets {
             case .classes(let labels):
-                return labels.withUnsafeBufferPointer { labels in
-                    body(SampleSource(features: features, targets: .classes(labels.baseAddress ?? Self.emptyClasses), featureCount: featureCount))
+                labels.withUnsafeBufferPointer { labels in
+                    guard let base = labels.baseAddress else { return }
+                    body(SampleSource(features: features, targets: .classes(base), featureCount: featureCount))
                 }
             case .values(let values, let width):
-                return values.withUnsafeBufferPointer { values in
-                    body(SampleSource(features: features, targets: .values(values.baseAddress ?? Self.emptyValues, width: width), featureCount: featureCount))
+                values.withUnsafeBufferPointer { values in
+                    guard let base = values.baseAddress else { return }
+                    body(SampleSource(features: features, targets: .values(base, width: width), featureCount: featureCount))
                 }
             }
         }
         switch features {
         case .bytes(let bytes, let scale):
-            return bytes.withUnsafeBufferPointer { withTargets(.bytes($0.baseAddress ?? Self.emptyBytes, scale: scale)) }
+            bytes.withUnsafeBufferPointer { bytes in
+                guard let base = bytes.baseAddress else { return }
+                withTargets(.bytes(base, scale: scale))
+            }
         case .floats(let floats):
-            return floats.withUnsafeBufferPointer { withTargets(.floats($0.baseAddress ?? Self.emptyValues)) }
+            floats.withUnsafeBufferPointer { floats in
+                guard let base = floats.baseAddress else { return }
+                withTargets(.floats(base))
+            }
         }
     }
-
-    // Stand-ins for the base address of an empty array; never read, since an
-    // empty set has no sample to index.
-    private static var emptyBytes: UnsafePointer<UInt8> { UnsafePointer(bitPattern: 1)! }
-    private static var emptyValues: UnsafePointer<Float> { UnsafePointer(bitPattern: 4)! }
-    private static var emptyClasses: UnsafePointer<Int32> { UnsafePointer(bitPattern: 4)! }
 }

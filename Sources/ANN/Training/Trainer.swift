@@ -268,10 +268,14 @@ public final class Trainer {
             trainingSeconds: history.reduce(0) { $0 + $1.seconds } + epochSeconds, plan: plan, checkpoints: written)
     }
 
-    /// Confusion counts of the current network on classification data (or part of it).
+    /// Confusion counts of the current network on classification data, or on
+    /// the `samples` of it (clamped to the set).
     public func evaluate(_ data: Dataset, samples: Range<Int>? = nil) -> ConfusionMatrix {
-        runEvaluation(data, samples: samples ?? 0..<data.count)
         let classes = architecture.outputSize
+        // Samples outside the set are not there to count: clamp, never read past it.
+        let range = (samples ?? 0..<data.count).clamped(to: 0..<data.count)
+        guard !range.isEmpty else { return ConfusionMatrix(classCount: classes) }
+        runEvaluation(data, samples: range)
         var counts = [Int](repeating: 0, count: classes * classes)
         for workspace in workspaces {
             for i in 0..<counts.count { counts[i] += workspace.confusion[i] }

@@ -103,3 +103,18 @@ final class ResultsBox: @unchecked Sendable {
     func set(_ index: Int, _ value: [Float]) { lock.lock(); storage[index] = value; lock.unlock() }
     var values: [[Float]] { lock.lock(); defer { lock.unlock() }; return storage }
 }
+
+@Suite("Empty data")
+struct EmptyDataTests {
+    @Test("evaluating nothing gives an empty matrix, not the last evaluation's counts")
+    func emptyEvaluation() throws {
+        let trainer = try Trainer(network: Network(architecture: try NetworkArchitecture(layerSizes: [16, 4]), seed: 1), configuration: TrainingConfiguration())
+        let data = Dataset(clusteredDataset(samples: 40))
+        #expect(trainer.evaluate(data).total == 40)
+        #expect(trainer.evaluate(data, samples: 10..<10).total == 0)
+        #expect(trainer.evaluate(data, samples: 30..<1000).total == 10)
+        let empty = try Dataset(features: [], featureCount: 16, labels: [])
+        #expect(trainer.evaluate(empty).total == 0)
+        #expect(trainer.meanLoss(empty) == 0)
+    }
+}
