@@ -50,8 +50,11 @@ struct FileHandleOutput {
 }
 
 /// Maps the library's errors to one line on stderr and an exit code.
+/// An `ExitCode` thrown on purpose (its message already printed) passes through.
 func reportFailure(_ error: any Error) -> ExitCode {
     switch error {
+    case let code as ExitCode:
+        return code
     case let error as ConfigurationError:
         printError(error.description)
         return ExitStatus.usage

@@ -32,8 +32,6 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         do {
             try predict()
-        } catch let error as ExitCode {
-            throw error
         } catch {
             throw reportFailure(error)
         }

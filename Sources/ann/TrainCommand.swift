@@ -94,8 +94,6 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         do {
             try train()
-        } catch let error as ExitCode {
-            throw error
         } catch {
             throw reportFailure(error)
         }

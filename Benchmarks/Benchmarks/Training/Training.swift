@@ -15,14 +15,8 @@ private let samplesPerSecond = BenchmarkMetric.custom("samples/s", polarity: .pr
 
 /// `count` samples of uniformly random bytes with labels 0…9, from a fixed generator.
 private func syntheticDataset(count: Int, seed: UInt64) throws -> LabeledDataset {
-    var state = seed
-    func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var generator = SeededGenerator(seed: seed)
+    func next() -> UInt64 { generator.next() }
     let features = 784
     var pixels = [UInt8](repeating: 0, count: count * features)
     pixels.withUnsafeMutableBytes { raw in

@@ -28,17 +28,9 @@ public final class Trainer {
     private let segments: [(offset: Int, count: Int, isWeight: Bool)]
     private let sourceTable: UnsafeMutablePointer<UnsafePointer<Float>?>
 
-    // Where the run stands; a checkpoint saves exactly this.
     private var shuffler: SeededGenerator
-    private var epochStartShuffler: SeededGenerator
-    private var epochsCompleted = 0
-    private var stepInEpoch = 0
-    private var epochLossSum = 0.0
-    private var epochCorrect = 0
-    private var epochSeconds = 0.0
-    private var bestAccuracy = -1.0
-    private var epochsSinceBest = 0
-    private var history: [EpochReport] = []
+    /// Where the run stands; a checkpoint saves exactly this.
+    private var position: RunPosition
 
     /// Prepares to train `network` (its weights are copied).
     public init(network: Network, configuration: TrainingConfiguration) throws(ConfigurationError) {
@@ -61,7 +53,7 @@ public final class Trainer {
         sourceTable = .allocate(capacity: plan.shards * plan.shards)
         sourceTable.initialize(repeating: nil, count: plan.shards * plan.shards)
         shuffler = SeededGenerator(seed: configuration.seed ^ 0x5EED_0F_5A3B_1E5)
-        epochStartShuffler = shuffler
+        position = RunPosition(epochStartShuffler: shuffler)
     }
 
     /// Continues the run a checkpoint saved. `configuration` must match the
@@ -77,16 +69,8 @@ public final class Trainer {
         try self.init(network: network, configuration: configuration)
         velocity.fill(with: checkpoint.velocity)
         if let saved = checkpoint.bestParameters, let best { best.fill(with: saved) }
-        epochsCompleted = checkpoint.epochsCompleted
-        stepInEpoch = checkpoint.stepInEpoch
-        history = checkpoint.history
-        epochStartShuffler = checkpoint.epochStartShuffler
-        shuffler = checkpoint.epochStartShuffler
-        epochLossSum = checkpoint.epochLossSum
-        epochCorrect = checkpoint.epochCorrect
-        epochSeconds = checkpoint.epochSeconds
-        bestAccuracy = checkpoint.bestAccuracy
-        epochsSinceBest = checkpoint.epochsSinceBest
+        position = checkpoint.position
+        shuffler = position.epochStartShuffler
     }
 
     deinit { sourceTable.deallocate() }
@@ -100,10 +84,7 @@ public final class Trainer {
     public var checkpoint: TrainingCheckpoint {
         TrainingCheckpoint(
             architecture: architecture, configuration: configuration, parameters: parameters.array,
-            velocity: velocity.array, bestParameters: best?.array, epochsCompleted: epochsCompleted,
-            stepInEpoch: stepInEpoch, history: history, epochStartShuffler: epochStartShuffler,
-            epochLossSum: epochLossSum, epochCorrect: epochCorrect, epochSeconds: epochSeconds,
-            bestAccuracy: bestAccuracy, epochsSinceBest: epochsSinceBest)
+            velocity: velocity.array, bestParameters: best?.array, position: position)
     }
 
     /// Checks that a data set fits the network: as many features as inputs,
@@ -186,38 +167,38 @@ public final class Trainer {
             }
         }
 
-        epochs: while epochsCompleted < configuration.epochs {
-            let epoch = epochsCompleted + 1
+        epochs: while position.epochsCompleted < configuration.epochs {
+            let epoch = position.epochsCompleted + 1
             // Each epoch shuffles the identity afresh, so a resumed run needs
             // only the generator's state to rebuild the same order.
-            shuffler = epochStartShuffler
+            shuffler = position.epochStartShuffler
             for i in 0..<trainCount { order.pointer[i] = Int32(i) }
             shuffle(order.pointer, count: trainCount)
             let clock = ContinuousClock()
             let start = clock.now
-            let secondsBefore = epochSeconds
+            let secondsBefore = position.epochSeconds
             var learningRate = configuration.learningRate
-            while stepInEpoch < stepsPerEpoch {
+            while position.stepInEpoch < stepsPerEpoch {
                 if Task.isCancelled || stopRequested() {
-                    epochSeconds = secondsBefore + seconds(clock.now - start)
-                    stopReason = Task.isCancelled ? .cancelled : .interrupted(epoch: epoch, step: stepInEpoch)
+                    position.epochSeconds = secondsBefore + seconds(clock.now - start)
+                    stopReason = Task.isCancelled ? .cancelled : .interrupted(epoch: epoch, step: position.stepInEpoch)
                     try saveCheckpoint()
                     break epochs
                 }
-                let first = stepInEpoch * configuration.batchSize
+                let first = position.stepInEpoch * configuration.batchSize
                 let rows = min(configuration.batchSize, trainCount - first)
-                learningRate = rate(atStep: epochsCompleted * stepsPerEpoch + stepInEpoch, of: totalSteps)
+                learningRate = rate(atStep: position.epochsCompleted * stepsPerEpoch + position.stepInEpoch, of: totalSteps)
                 let (loss, hits) = trainStep(
                     data: training, order: order.pointer + first, rows: rows, learningRate: learningRate)
                 guard loss.isFinite else {
-                    throw .diverged(epoch: epoch, step: stepInEpoch + 1, learningRate: configuration.learningRate)
+                    throw .diverged(epoch: epoch, step: position.stepInEpoch + 1, learningRate: configuration.learningRate)
                 }
-                epochLossSum += loss
-                epochCorrect += hits
-                stepInEpoch += 1
+                position.epochLossSum += loss
+                position.epochCorrect += hits
+                position.stepInEpoch += 1
                 progress(.batch(BatchProgress(
                     epoch: epoch, epochs: configuration.epochs, samplesDone: first + rows,
-                    samplesPerEpoch: trainCount, loss: epochLossSum / Double(first + rows),
+                    samplesPerEpoch: trainCount, loss: position.epochLossSum / Double(first + rows),
                     seconds: secondsBefore + seconds(clock.now - start))))
             }
             let elapsed = secondsBefore + seconds(clock.now - start)
@@ -226,18 +207,18 @@ public final class Trainer {
                 ? evaluate(training, samples: trainCount..<training.count).accuracy : nil
             let testAccuracy = test.flatMap { $0.isClassification ? evaluate($0).accuracy : nil }
             let report = EpochReport(
-                epoch: epoch, loss: epochLossSum / Double(trainCount),
-                trainAccuracy: training.isClassification ? Double(epochCorrect) / Double(trainCount) : nil,
+                epoch: epoch, loss: position.epochLossSum / Double(trainCount),
+                trainAccuracy: training.isClassification ? Double(position.epochCorrect) / Double(trainCount) : nil,
                 validationAccuracy: validationAccuracy, testAccuracy: testAccuracy,
                 testLoss: test.map { meanLoss($0) },
                 seconds: elapsed, samplesPerSecond: Double(trainCount) / max(elapsed, 1e-9), learningRate: learningRate)
-            history.append(report)
-            epochsCompleted += 1
-            stepInEpoch = 0
-            epochLossSum = 0
-            epochCorrect = 0
-            epochSeconds = 0
-            epochStartShuffler = shuffler
+            position.history.append(report)
+            position.epochsCompleted += 1
+            position.stepInEpoch = 0
+            position.epochLossSum = 0
+            position.epochCorrect = 0
+            position.epochSeconds = 0
+            position.epochStartShuffler = shuffler
             progress(.epoch(report))
 
             var stop: StopReason?
@@ -245,13 +226,13 @@ public final class Trainer {
                 stop = .reachedTargetAccuracy(watched)
             }
             if stop == nil, let patience = configuration.patience, let best, let watched = validationAccuracy {
-                if watched > bestAccuracy {
-                    bestAccuracy = watched
-                    epochsSinceBest = 0
+                if watched > position.bestAccuracy {
+                    position.bestAccuracy = watched
+                    position.epochsSinceBest = 0
                     best.pointer.update(from: parameters.pointer, count: parameters.count)
                 } else {
-                    epochsSinceBest += 1
-                    if epochsSinceBest >= patience {
+                    position.epochsSinceBest += 1
+                    if position.epochsSinceBest >= patience {
                         parameters.pointer.update(from: best.pointer, count: parameters.count)
                         stop = .noImprovement(epochs: patience)
                     }
@@ -264,8 +245,8 @@ public final class Trainer {
             }
         }
         return TrainingSummary(
-            network: network, epochs: history, stopReason: stopReason,
-            trainingSeconds: history.reduce(0) { $0 + $1.seconds } + epochSeconds, plan: plan, checkpoints: written)
+            network: network, epochs: position.history, stopReason: stopReason,
+            trainingSeconds: position.history.reduce(0) { $0 + $1.seconds } + position.epochSeconds, plan: plan, checkpoints: written)
     }
 
     /// Confusion counts of the current network on classification data, or on

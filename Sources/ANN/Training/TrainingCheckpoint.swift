@@ -18,20 +18,14 @@ public struct TrainingCheckpoint: Sendable, Equatable {
     public internal(set) var velocity: [Float]
     /// The best weights so far, when patience is on.
     public internal(set) var bestParameters: [Float]?
+    /// Where the run stood: position, generator, partial sums, history.
+    var position: RunPosition
     /// Whole epochs finished before the stop.
-    public internal(set) var epochsCompleted: Int
+    public var epochsCompleted: Int { position.epochsCompleted }
     /// Minibatches already done in the next epoch (0 at an epoch boundary).
-    public internal(set) var stepInEpoch: Int
+    public var stepInEpoch: Int { position.stepInEpoch }
     /// Reports of the finished epochs.
-    public internal(set) var history: [EpochReport]
-    /// The shuffler as it was at the start of the epoch in progress.
-    var epochStartShuffler: SeededGenerator
-    /// Partial sums of the epoch in progress.
-    var epochLossSum: Double
-    var epochCorrect: Int
-    var epochSeconds: Double
-    var bestAccuracy: Double
-    var epochsSinceBest: Int
+    public var history: [EpochReport] { position.history }
 
     static let format = "swift-ann-checkpoint"
 
@@ -49,12 +43,12 @@ public struct TrainingCheckpoint: Sendable, Equatable {
         metadata["history"] = Self.json(history)
         metadata["epochs_completed"] = String(epochsCompleted)
         metadata["step_in_epoch"] = String(stepInEpoch)
-        metadata["shuffler"] = epochStartShuffler.words.map { String($0, radix: 16) }.joined(separator: ",")
-        metadata["epoch_loss_sum"] = String(epochLossSum.bitPattern, radix: 16)
-        metadata["epoch_correct"] = String(epochCorrect)
-        metadata["epoch_seconds"] = String(epochSeconds.bitPattern, radix: 16)
-        metadata["best_accuracy"] = String(bestAccuracy.bitPattern, radix: 16)
-        metadata["epochs_since_best"] = String(epochsSinceBest)
+        metadata["shuffler"] = position.epochStartShuffler.words.map { String($0, radix: 16) }.joined(separator: ",")
+        metadata["epoch_loss_sum"] = String(position.epochLossSum.bitPattern, radix: 16)
+        metadata["epoch_correct"] = String(position.epochCorrect)
+        metadata["epoch_seconds"] = String(position.epochSeconds.bitPattern, radix: 16)
+        metadata["best_accuracy"] = String(position.bestAccuracy.bitPattern, radix: 16)
+        metadata["epochs_since_best"] = String(position.epochsSinceBest)
         return SafeTensors(tensors: tensors, metadata: metadata)
     }
 
@@ -87,37 +81,23 @@ public struct TrainingCheckpoint: Sendable, Equatable {
         parameters = network.parameters
         self.velocity = velocity
         bestParameters = best
-        epochsCompleted = epochs
-        stepInEpoch = step
-        self.history = history
-        epochStartShuffler = shuffler
-        epochLossSum = Double(bitPattern: lossBits)
-        epochCorrect = correct
-        epochSeconds = Double(bitPattern: secondBits)
-        bestAccuracy = Double(bitPattern: bestBits)
-        epochsSinceBest = sinceBest
+        position = RunPosition(
+            epochsCompleted: epochs, stepInEpoch: step, history: history, epochStartShuffler: shuffler,
+            epochLossSum: Double(bitPattern: lossBits), epochCorrect: correct,
+            epochSeconds: Double(bitPattern: secondBits), bestAccuracy: Double(bitPattern: bestBits),
+            epochsSinceBest: sinceBest)
     }
 
     init(
         architecture: NetworkArchitecture, configuration: TrainingConfiguration, parameters: [Float],
-        velocity: [Float], bestParameters: [Float]?, epochsCompleted: Int, stepInEpoch: Int,
-        history: [EpochReport], epochStartShuffler: SeededGenerator, epochLossSum: Double, epochCorrect: Int,
-        epochSeconds: Double, bestAccuracy: Double, epochsSinceBest: Int
+        velocity: [Float], bestParameters: [Float]?, position: RunPosition
     ) {
         self.architecture = architecture
         self.configuration = configuration
         self.parameters = parameters
         self.velocity = velocity
         self.bestParameters = bestParameters
-        self.epochsCompleted = epochsCompleted
-        self.stepInEpoch = stepInEpoch
-        self.history = history
-        self.epochStartShuffler = epochStartShuffler
-        self.epochLossSum = epochLossSum
-        self.epochCorrect = epochCorrect
-        self.epochSeconds = epochSeconds
-        self.bestAccuracy = bestAccuracy
-        self.epochsSinceBest = epochsSinceBest
+        self.position = position
     }
 
     private static func json<T: Encodable>(_ value: T) -> String {
@@ -130,4 +110,25 @@ public struct TrainingCheckpoint: Sendable, Equatable {
         guard let text else { return nil }
         return try? JSONDecoder().decode(T.self, from: Data(text.utf8))
     }
+}
+
+/// Where a run stands between minibatches, beyond its weights and momentum:
+/// what a trainer advances and a checkpoint saves.
+struct RunPosition: Sendable, Equatable {
+    /// Whole epochs finished.
+    var epochsCompleted = 0
+    /// Minibatches done in the epoch in progress.
+    var stepInEpoch = 0
+    /// Reports of the finished epochs.
+    var history: [EpochReport] = []
+    /// The shuffler as it was at the start of the epoch in progress, which
+    /// rebuilds that epoch's sample order.
+    var epochStartShuffler: SeededGenerator
+    /// Partial sums of the epoch in progress.
+    var epochLossSum = 0.0
+    var epochCorrect = 0
+    var epochSeconds = 0.0
+    /// Early-stopping state.
+    var bestAccuracy = -1.0
+    var epochsSinceBest = 0
 }

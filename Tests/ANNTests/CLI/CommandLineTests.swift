@@ -98,6 +98,14 @@ struct CommandLineTests {
         #expect(evaluation.status == 0, "\(evaluation.standardError)")
         #expect(evaluation.standardOutput.contains("precision"))
         #expect(evaluation.standardOutput.contains("recall"))
+
+        let unwritable = try AnnCommand.run([
+            "evaluate", "--model", model, "--data-dir", directory.path, "--probabilities", directory.file("missing/p.safetensors"),
+        ])
+        #expect(unwritable.status == 73)
+        #expect(unwritable.standardError.hasPrefix("ann: error: "))
+        #expect(unwritable.standardError.contains("missing/p.safetensors"))
+        #expect(unwritable.standardError.split(separator: "\n").count == 1)
     }
 
     @Test("plain output: one summary line per epoch with the effective thread count")
