@@ -25,7 +25,6 @@ enum { UPD_ROWS = 4, UPD_VECS = 3 };   // update tile: rows × (3 vectors)
 #define NAME(f) f##_w8
 #define WORKER ANN_MULTIVERSION
 #include "dense_tiles.h"
-enum { FORWARD_COLUMNS_W8 = FC };
 #undef VW
 #undef FR
 #undef FC
@@ -51,37 +50,34 @@ enum { FORWARD_COLUMNS_W8 = FC };
 #define NAME(f) f##_w16
 #define WORKER __attribute__((target("arch=x86-64-v4")))
 #include "dense_tiles.h"
-enum { FORWARD_COLUMNS_W16 = FC };
 
 static int wide_vectors(void) { return __builtin_cpu_supports("x86-64-v4"); }
 #else
 static int wide_vectors(void) { return 0; }
-#define forward_column_block_w16 forward_column_block_w8
+#define forward_columns_w16 forward_columns_w8
 #define update_tiles_w16 update_tiles_w8
-enum { FORWARD_COLUMNS_W16 = FORWARD_COLUMNS_W8 };
 #endif
 
-typedef void (*forward_worker)(float *, const float *, const float *, const float *, int, int, int, int, int);
+typedef void (*forward_worker)(float *, const float *, const float *, const float *, int, int, int, int, int, int);
 typedef void (*update_worker)(float *, const float *, int, int, const float *, int, int, int, int,
                               const float *, int, float *, int, int);
 
 void ann_dense_forward(float *Y, const float *X, const float *W, const float *b,
                        int B, int in, int out, int activation, int threads) {
-    int wide = wide_vectors();
-    forward_worker work = wide ? forward_column_block_w16 : forward_column_block_w8;
-    int columns = wide ? FORWARD_COLUMNS_W16 : FORWARD_COLUMNS_W8;
-    int colBlocks = (out + columns - 1) / columns;
+    forward_worker work = wide_vectors() ? forward_columns_w16 : forward_columns_w8;
     // Even a one-thread OpenMP region allocates in libomp: skip it.
     if (threads <= 1) {
-        for (int cb = 0; cb < colBlocks; cb++) work(Y, X, W, b, B, in, out, activation, cb * columns);
+        work(Y, X, W, b, B, in, out, activation, 0, out);
         return;
     }
-    // Parallel over output columns: each thread reuses its W rows across the batch.
+    // Parallel over output columns: each thread reuses its W rows across the
+    // batch, and even shares of columns (the odd-width block at the end of
+    // each) balance better than shares of whole blocks.
     #pragma omp parallel num_threads(threads)
     {
         size_t first, last;
-        ann_team_share((size_t)colBlocks, &first, &last);
-        for (size_t cb = first; cb < last; cb++) work(Y, X, W, b, B, in, out, activation, (int)cb * columns);
+        ann_team_share((size_t)out, &first, &last);
+        work(Y, X, W, b, B, in, out, activation, (int)first, (int)last);
     }
 }
 
@@ -125,8 +121,7 @@ void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,
         return;
     }
     // One region for both products (they are independent: no barrier between).
-    // Threads take equal runs of tiles, not of strips: 33 strips over 2
-    // threads would leave one idle 1/33 of the time.
+    // Threads take equal runs of tiles in row-major order (see update_tiles).
     #pragma omp parallel num_threads(threads)
     {
         size_t first, last;

@@ -4,7 +4,7 @@
 //   FR, FC                                  the forward tile: X rows × W rows;
 //   NAME(f)                                 a per-width name for each function;
 //   WORKER                                  the target attribute of the two entry points.
-// Entry points: NAME(forward_column_block) and NAME(update_tiles).
+// Entry points: NAME(forward_columns) and NAME(update_tiles).
 
 // Forward tile: Y[r, c] = X[r,:]·W[c,:] + b[c] for MR rows of X, NR rows of W.
 // Dot-product form because both operands run contiguously along `in`.
@@ -30,13 +30,30 @@ ANN_INLINE void NAME(dot_tile)(float *Y, int ldy, const float *X, const float *W
     }
 }
 
+// A block narrower than FC columns (the last of a share) gets a tile of its
+// own width, not 1-wide ones.
+ANN_INLINE void NAME(dot_narrow)(float *Y, int ldy, const float *X, const float *W,
+                           const float *b, int in, int MR, int NR) {
+    switch (NR) {
+#if FC > 5
+    case 5: NAME(dot_tile)(Y, ldy, X, W, b, in, MR, 5); break;
+    case 4: NAME(dot_tile)(Y, ldy, X, W, b, in, MR, 4); break;
+#endif
+#if FC > 3
+    case 3: NAME(dot_tile)(Y, ldy, X, W, b, in, MR, 3); break;
+#endif
+    case 2: NAME(dot_tile)(Y, ldy, X, W, b, in, MR, 2); break;
+    default:
+        for (int c = 0; c < NR; c++) NAME(dot_tile)(Y + c, ldy, X, W + (size_t)c * in, b ? b + c : 0, in, MR, 1);
+    }
+}
+
 // Dispatches to tiles with compile-time sizes so the accumulators stay in registers.
 ANN_INLINE void NAME(dot_block)(float *Y, int ldy, const float *X, const float *W,
                           const float *b, int in, int MR, int NR) {
     if (MR == FR && NR == FC) NAME(dot_tile)(Y, ldy, X, W, b, in, FR, FC);
-    else if (MR == FR) {
-        for (int c = 0; c < NR; c++) NAME(dot_tile)(Y + c, ldy, X, W + (size_t)c * in, b ? b + c : 0, in, FR, 1);
-    } else {
+    else if (MR == FR) NAME(dot_narrow)(Y, ldy, X, W, b, in, FR, NR);
+    else {
         for (int r = 0; r < MR; r++) {
             if (NR == FC) NAME(dot_tile)(Y + (size_t)r * ldy, ldy, X + (size_t)r * in, W, b, in, 1, FC);
             else
@@ -46,15 +63,11 @@ ANN_INLINE void NAME(dot_block)(float *Y, int ldy, const float *X, const float *
     }
 }
 
-// One column block of Y down the whole batch. OpenMP outlines the parallel
-// loop's body into a function without the clone's target, so the vector work
-// lives in this separately multiversioned worker.
-// The activation runs on each row block right after its tile is stored,
-// while it is still in L1, instead of in a separate pass over Y.
-WORKER
-static void NAME(forward_column_block)(float *Y, const float *X, const float *W, const float *b,
-                                 int B, int in, int out, int activation, int c0) {
-    int NR = out - c0 < FC ? out - c0 : FC;
+// One block of NR ≤ FC columns of Y down the whole batch. The activation
+// runs on each row block right after its tile is stored, while it is still
+// in L1, instead of in a separate pass over Y.
+ANN_INLINE void NAME(forward_column_block)(float *Y, const float *X, const float *W, const float *b,
+                                           int B, int in, int out, int activation, int c0, int NR) {
     for (int r0 = 0; r0 < B; r0 += FR) {
         int MR = B - r0 < FR ? B - r0 : FR;
         float *tile = Y + (size_t)r0 * out + c0;
@@ -63,6 +76,16 @@ static void NAME(forward_column_block)(float *Y, const float *X, const float *W,
             for (int r = 0; r < MR; r++)
                 for (int c = 0; c < NR; c++) tile[(size_t)r * out + c] = ann_activate(activation, tile[(size_t)r * out + c]);
     }
+}
+
+// Columns [c0, c1) of Y, in blocks of FC. OpenMP outlines the parallel
+// region's body into a function without the clone's target, so the vector
+// work lives in this separately multiversioned worker.
+WORKER
+static void NAME(forward_columns)(float *Y, const float *X, const float *W, const float *b,
+                                  int B, int in, int out, int activation, int c0, int c1) {
+    for (; c0 < c1; c0 += FC)
+        NAME(forward_column_block)(Y, X, W, b, B, in, out, activation, c0, c1 - c0 < FC ? c1 - c0 : FC);
 }
 
 
@@ -122,9 +145,13 @@ ANN_INLINE void NAME(update_block)(float *C, int ldc, const float *A, int sap, i
 }
 
 
-// Tiles [first, last) of C in strip-major order (all row blocks of one
-// (3·VW)-wide column strip, then the next), so a thread's strip of Bm stays
-// in L1 across its row blocks. Multiversioned on its own for the reason
+// Tiles [first, last) of C, numbered row-major over the grid of row blocks
+// (UPD_ROWS rows) and (3·VW)-wide column strips, so that a share of them is
+// a band of whole rows whenever there are at least as many row blocks as
+// threads: the thread that computes a row of dW then also owns it in the
+// optimiser's split of the parameters and in the forward pass's. They run
+// strip-major (the share's row blocks of one strip, then the next strip),
+// so a strip of Bm stays in L1 across the row blocks. Multiversioned on its own for the reason
 // forward_column_block is.
 // Two optional epilogues ride along while a tile is hot:
 // - gate: C[i, j] *= g'(gate[i, j]) (the input gradient through the previous
@@ -135,9 +162,13 @@ WORKER
 static void NAME(update_tiles)(float *C, const float *A, int sap, int sai, const float *Bm,
                          int M, int N, int P, int accumulate, const float *gate, int gateKind,
                          float *rowSums, int first, int last) {
-    int rowBlocks = (M + UPD_ROWS - 1) / UPD_ROWS;
-    for (int t = first; t < last; t++) {
-        int j0 = (t / rowBlocks) * (VW * UPD_VECS), i0 = (t % rowBlocks) * UPD_ROWS;
+    if (first >= last) return;
+    int strips = (N + VW * UPD_VECS - 1) / (VW * UPD_VECS);
+    for (int strip = 0; strip < strips; strip++)
+    for (int block = first / strips; block <= (last - 1) / strips; block++) {
+        int t = block * strips + strip;
+        if (t < first || t >= last) continue;
+        int i0 = block * UPD_ROWS, j0 = strip * (VW * UPD_VECS);
         int width = N - j0 < (VW * UPD_VECS) ? N - j0 : (VW * UPD_VECS);
         int MR = M - i0 < UPD_ROWS ? M - i0 : UPD_ROWS;
         float *tile = C + (size_t)i0 * N + j0;
