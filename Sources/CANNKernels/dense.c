@@ -22,6 +22,7 @@ enum { UPD_ROWS = 4, UPD_VECS = 3 };   // update tile: rows × (3 vectors)
 #define VSTORE ann_store8
 #define VSPLAT ann_splat8
 #define VHSUM ann_hsum8
+#define VHSUM_BATCH ann_hsum8_x8
 #define NAME(f) f##_w8
 #define WORKER ANN_MULTIVERSION
 #include "dense_tiles.h"
@@ -33,6 +34,7 @@ enum { UPD_ROWS = 4, UPD_VECS = 3 };   // update tile: rows × (3 vectors)
 #undef VSTORE
 #undef VSPLAT
 #undef VHSUM
+#undef VHSUM_BATCH
 #undef NAME
 #undef WORKER
 
@@ -47,6 +49,7 @@ enum { UPD_ROWS = 4, UPD_VECS = 3 };   // update tile: rows × (3 vectors)
 #define VSTORE ann_store16
 #define VSPLAT ann_splat16
 #define VHSUM ann_hsum16
+#define VHSUM_BATCH ann_hsum16_x16
 #define NAME(f) f##_w16
 #define WORKER __attribute__((target("arch=x86-64-v4")))
 #include "dense_tiles.h"

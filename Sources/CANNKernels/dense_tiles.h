@@ -1,6 +1,7 @@
 // Internal: the register-tiled dense-layer loops, written once for any
 // vector width. dense.c includes this once per width with these defined:
 //   VW, VEC, VLOAD, VSTORE, VSPLAT, VHSUM  the vector width, type and operations;
+//   VHSUM_BATCH                             VHSUM of VW vectors at once, bit for bit;
 //   FR, FC                                  the forward tile: X rows × W rows;
 //   NAME(f)                                 a per-width name for each function;
 //   WORKER                                  the target attribute of the two entry points.
@@ -21,9 +22,27 @@ ANN_INLINE void NAME(dot_tile)(float *Y, int ldy, const float *X, const float *W
         for (int r = 0; r < MR; r++)
             for (int c = 0; c < NR; c++) acc[r][c] += x[r] * w[c];
     }
+    // The horizontal sums, VW vectors at a time (the last batch padded with
+    // zeros, whose sums are dropped): one tree per vector would cost a third
+    // of a short dot product.
+    float sums[FR * FC];
+    if (MR * NR > 2) {
+        VEC all[((FR * FC + VW - 1) / VW) * VW];
+        int n = 0;
+        for (int r = 0; r < MR; r++)
+            for (int c = 0; c < NR; c++) all[n++] = acc[r][c];
+        float batch[VW];
+        for (int first = 0; first < n; first += VW) {
+            for (int i = n; i < first + VW; i++) all[i] = VSPLAT(0.0f);
+            VHSUM_BATCH(all + first, batch);
+            for (int i = first; i < n && i < first + VW; i++) sums[i] = batch[i - first];
+        }
+    } else
+    for (int r = 0; r < MR; r++)
+        for (int c = 0; c < NR; c++) sums[r * NR + c] = VHSUM(acc[r][c]);
     for (int r = 0; r < MR; r++) {
         for (int c = 0; c < NR; c++) {
-            float s = VHSUM(acc[r][c]);
+            float s = sums[r * NR + c];
             for (int t = k; t < in; t++) s += X[(size_t)r * in + t] * W[(size_t)c * in + t];
             Y[(size_t)r * ldy + c] = s + (b ? b[c] : 0.0f);
         }
