@@ -12,6 +12,11 @@
 // 16-wide: 24 accumulators in AVX-512's 32; the wider forward tile loads
 // 10 vectors per 24 FMAs instead of 7 per 12.
 enum { UPD_ROWS = 4, UPD_VECS = 3 };   // update tile: rows × (3 vectors)
+// Rows of Bm per slice of an update product: a (3·16)-wide strip of 128 rows
+// is 24 KB, half of a 48 KB L1.
+enum { UPD_DEPTH = 128 };
+// Rows of X per forward panel: 64 rows of a 784-wide input are 200 KB.
+enum { FORWARD_PANEL = 64 };
 
 // 8 floats a vector: baseline x86-64, AVX2 (as clones), arm64.
 #define VW 8

@@ -103,8 +103,14 @@ ANN_INLINE void NAME(forward_column_block)(float *Y, const float *X, const float
 WORKER
 static void NAME(forward_columns)(float *Y, const float *X, const float *W, const float *b,
                                   int B, int in, int out, int activation, int c0, int c1) {
-    for (; c0 < c1; c0 += FC)
-        NAME(forward_column_block)(Y, X, W, b, B, in, out, activation, c0, c1 - c0 < FC ? c1 - c0 : FC);
+    // A large batch goes in panels of rows that stay in L2 while every
+    // column block of W passes over them.
+    for (int r0 = 0; r0 < B; r0 += FORWARD_PANEL) {
+        int rows = B - r0 < FORWARD_PANEL ? B - r0 : FORWARD_PANEL;
+        for (int c = c0; c < c1; c += FC)
+            NAME(forward_column_block)(Y + (size_t)r0 * out, X + (size_t)r0 * in, W, b, rows, in, out,
+                                       activation, c, c1 - c < FC ? c1 - c : FC);
+    }
 }
 
 
@@ -170,18 +176,19 @@ ANN_INLINE void NAME(update_block)(float *C, int ldc, const float *A, int sap, i
 // threads: the thread that computes a row of dW then also owns it in the
 // optimiser's split of the parameters and in the forward pass's. They run
 // strip-major (the share's row blocks of one strip, then the next strip),
-// so a strip of Bm stays in L1 across the row blocks. Multiversioned on its own for the reason
-// forward_column_block is.
+// so a strip of Bm stays in L1 across the row blocks; for a deep product
+// (a large batch) that strip is cut into slices of UPD_DEPTH rows of Bm,
+// each added to C before the next. The tile reloads exactly what it
+// stored, so the slicing changes no bit. Multiversioned on its own for the
+// reason forward_columns is.
 // Two optional epilogues ride along while a tile is hot:
 // - gate: C[i, j] *= g'(gate[i, j]) (the input gradient through the previous
 //   layer's activation);
 // - rowSums: with the tiles of the first strip, rowSums[i] (=|+=) Σ_p A(p, i)
 //   (the bias gradient, each row summed by exactly one tile).
-WORKER
-static void NAME(update_tiles)(float *C, const float *A, int sap, int sai, const float *Bm,
-                         int M, int N, int P, int accumulate, const float *gate, int gateKind,
-                         float *rowSums, int first, int last) {
-    if (first >= last) return;
+ANN_INLINE void NAME(update_slice)(float *C, const float *A, int sap, int sai, const float *Bm,
+                                  int M, int N, int P, int p0, int depth, int accumulate,
+                                  const float *gate, int gateKind, float *rowSums, int first, int last) {
     int strips = (N + VW * UPD_VECS - 1) / (VW * UPD_VECS);
     for (int strip = 0; strip < strips; strip++)
     for (int block = first / strips; block <= (last - 1) / strips; block++) {
@@ -191,7 +198,8 @@ static void NAME(update_tiles)(float *C, const float *A, int sap, int sai, const
         int width = N - j0 < (VW * UPD_VECS) ? N - j0 : (VW * UPD_VECS);
         int MR = M - i0 < UPD_ROWS ? M - i0 : UPD_ROWS;
         float *tile = C + (size_t)i0 * N + j0;
-        NAME(update_block)(tile, N, A + (size_t)i0 * sai, sap, sai, Bm + j0, N, P, accumulate, MR, width);
+        NAME(update_block)(tile, N, A + (size_t)p0 * sap + (size_t)i0 * sai, sap, sai,
+                           Bm + (size_t)p0 * N + j0, N, depth, accumulate, MR, width);
         if (gate && gateKind != ANN_IDENTITY) {
             const float *g = gate + (size_t)i0 * N + j0;
             for (int i = 0; i < MR; i++)
@@ -204,6 +212,23 @@ static void NAME(update_tiles)(float *C, const float *A, int sap, int sai, const
                 for (int p = 0; p < P; p++) sum += A[(size_t)p * sap + (size_t)i * sai];
                 rowSums[i] = sum;
             }
+    }
+}
+
+WORKER
+static void NAME(update_tiles)(float *C, const float *A, int sap, int sai, const float *Bm,
+                         int M, int N, int P, int accumulate, const float *gate, int gateKind,
+                         float *rowSums, int first, int last) {
+    if (first >= last) return;
+    if (P <= UPD_DEPTH) {
+        NAME(update_slice)(C, A, sap, sai, Bm, M, N, P, 0, P, accumulate, gate, gateKind, rowSums, first, last);
+        return;
+    }
+    // The bias sums ride with the first slice, the gate with the last.
+    for (int p0 = 0; p0 < P; p0 += UPD_DEPTH) {
+        int depth = P - p0 < UPD_DEPTH ? P - p0 : UPD_DEPTH;
+        NAME(update_slice)(C, A, sap, sai, Bm, M, N, P, p0, depth, accumulate || p0 > 0,
+                           p0 + depth == P ? gate : 0, gateKind, p0 == 0 ? rowSums : 0, first, last);
     }
 }
 

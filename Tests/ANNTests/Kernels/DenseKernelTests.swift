@@ -1,11 +1,14 @@
 import CANNKernels
 import Testing
 
-/// The shapes the tests sweep: the default network's, single rows, and sizes
-/// that leave remainders after every tile and vector width.
+/// The shapes the tests sweep: the default network's, single rows, sizes
+/// that leave remainders after every tile and vector width, and one deep
+/// enough (batch 300, 150 outputs) that the gradient products and the
+/// forward pass are cut into slices and panels.
 let denseShapes: [(batch: Int, inputs: Int, outputs: Int)] = [
     (1, 1, 1), (1, 784, 256), (3, 5, 7), (4, 8, 3), (5, 25, 13), (7, 13, 11),
     (17, 31, 29), (32, 784, 256), (64, 256, 128), (64, 128, 10), (9, 100, 1),
+    (300, 37, 150),
 ]
 
 @Suite("Dense kernels match their reference twins")
