@@ -66,6 +66,8 @@ static int wide_vectors(void) { return 0; }
 #define update_tiles_w16 update_tiles_w8
 #endif
 
+int ann_dense_vector_width(void) { return wide_vectors() ? 16 : 8; }
+
 typedef void (*forward_worker)(float *, const float *, const float *, const float *, int, int, int, int, int, int);
 typedef void (*update_worker)(float *, const float *, int, int, const float *, int, int, int, int,
                               const float *, int, float *, int, int);

@@ -11,7 +11,7 @@ struct ANNCommand: ParsableCommand {
             130 interrupted (Ctrl-C or SIGTERM; a checkpoint is written first
             when --checkpoint-dir is given).
             """,
-        subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self],
+        subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, InfoCommand.self],
         defaultSubcommand: nil
     )
 }

@@ -105,6 +105,16 @@ void ann_gather_bytes(float *Y, const uint8_t *X, const int32_t *indices, size_t
 // The number of threads OpenMP would use by default (its view of the machine).
 int ann_openmp_max_threads(void);
 
+// The vector width, in floats, of the dense kernels' tiles on this CPU: 16
+// with AVX-512, else 8 (AVX2 clones where the CPU has AVX2, else baseline).
+int ann_dense_vector_width(void);
+
+// Nanoseconds of an OpenMP fork/join of a team of `threads`, and of one
+// barrier inside such a team, each the median of five batches of rounds/5:
+// the synchronisation the OpenMP fan-out pays about nine times a step (a
+// diagnostic; it says how far apart the cores are right now).
+void ann_openmp_sync_latency(int threads, int rounds, double *fork_join_ns, double *barrier_ns);
+
 // MARK: Naive reference twins (for tests; plain loops, no OpenMP)
 
 void ann_ref_dense_forward(float *Y, const float *X, const float *W, const float *b,

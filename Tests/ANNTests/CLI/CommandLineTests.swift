@@ -121,6 +121,32 @@ struct CommandLineTests {
         #expect(!result.standardOutput.contains("\r"))
     }
 
+    @Test("info reports the machine and a measured team synchronisation; a bad --threads is refused")
+    func info() throws {
+        let result = try AnnCommand.run(["info", "--json", "--threads", "2"])
+        #expect(result.status == 0)
+        let line = try #require(result.standardOutput.split(separator: "\n").first)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["type"] as? String == "info")
+        #expect((object["cores"] as? Int ?? 0) >= 1)
+        #expect([8, 16].contains(object["vector_width"] as? Int ?? 0))
+        #expect(object["probe_threads"] as? Int == 2)
+        // A real measurement: positive and finite, and a fork/join is no
+        // cheaper than nothing nor slower than a whole second.
+        for key in ["fork_join_us", "barrier_us"] {
+            let value = try #require(object[key] as? Double, "\(key)")
+            #expect(value > 0 && value < 1_000_000, "\(key) = \(value)")
+        }
+
+        let text = try AnnCommand.run(["info"])
+        #expect(text.status == 0)
+        #expect(text.standardOutput.contains("fork/join"))
+
+        let bad = try AnnCommand.run(["info", "--threads", "0"])
+        #expect(bad.status == 64)
+        #expect(bad.standardError == "ann: error: --threads: must be at least 1 (got 0)\n")
+    }
+
     @Test("evaluate refuses a damaged model, naming it")
     func damagedModel() throws {
         let directory = try ScratchDirectory()

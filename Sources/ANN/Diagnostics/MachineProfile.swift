@@ -1,0 +1,32 @@
+import CANNKernels
+
+/// What the engine sees of the machine it runs on, for people deciding how
+/// many threads to ask for and for benchmark reports.
+public struct MachineProfile: Sendable, Codable, Equatable {
+    /// Cores this process may run on.
+    public let cores: Int
+    /// Threads OpenMP would use by default.
+    public let openMPThreads: Int
+    /// Floats per vector in the dense kernels' tiles: 16 with AVX-512, else 8.
+    public let vectorWidth: Int
+    /// The team size the synchronisation was measured with.
+    public let probeThreads: Int
+    /// Microseconds of an OpenMP fork/join of that team (the median of five batches). The OpenMP
+    /// fan-out pays about nine a step; on a machine whose cores sit far
+    /// apart (another chip, a busy host) it grows severalfold, and small
+    /// batches stop scaling.
+    public let forkJoinMicroseconds: Double
+    /// Microseconds of one barrier inside that team (likewise).
+    public let barrierMicroseconds: Double
+
+    /// Measures the synchronisation with a team of `threads` over `rounds`
+    /// fork/joins and barriers (a few milliseconds at the default).
+    public static func measure(threads: Int = ShardPlan.availableCores, rounds: Int = 5000) -> MachineProfile {
+        var forkJoin = 0.0, barrier = 0.0
+        ann_openmp_sync_latency(Int32(max(1, threads)), Int32(max(1, rounds)), &forkJoin, &barrier)
+        return MachineProfile(
+            cores: ShardPlan.availableCores, openMPThreads: Int(ann_openmp_max_threads()),
+            vectorWidth: Int(ann_dense_vector_width()), probeThreads: max(1, threads),
+            forkJoinMicroseconds: forkJoin / 1000, barrierMicroseconds: barrier / 1000)
+    }
+}
