@@ -54,8 +54,10 @@ struct DenseKernelTests {
     }
 
     /// Threads split the forward pass by columns and the backward tiles by
-    /// bands of rows, down to shares narrower than a tile (more threads than
-    /// row blocks); every element must still be computed the same way.
+    /// bands of rows, down to shares narrower than a tile (the small shapes
+    /// have fewer row blocks than 3 threads); every element must still be
+    /// computed the same way. (Teams much larger than the cores make libomp
+    /// keep per-thread blocks to exit, which LeakSanitizer reports.)
     @Test("results do not depend on the OpenMP thread count", arguments: denseShapes.indices)
     func threadCountIndependence(shapeIndex: Int) {
         let (B, n, m) = denseShapes[shapeIndex]
@@ -69,7 +71,7 @@ struct DenseKernelTests {
             return Y + dW + db + dX
         }
         let one = run(1)
-        for threads: Int32 in [2, 3, 5, 8] {
+        for threads: Int32 in [2, 3] {
             #expect(run(threads) == one, "\(threads) threads")
         }
     }
