@@ -15,7 +15,8 @@ enum { UPD_ROWS = 4, UPD_VECS = 3 };   // update tile: rows × (3 vectors)
 // Rows of Bm per slice of an update product: a (3·16)-wide strip of 128 rows
 // is 24 KB, half of a 48 KB L1.
 enum { UPD_DEPTH = 128 };
-// Rows of X per forward panel: 64 rows of a 784-wide input are 200 KB.
+// Rows of X per forward panel: 64 rows of a 784-wide input are 200 KB, which
+// stay in a 1 MB L2 while every column block of W passes over them.
 enum { FORWARD_PANEL = 64 };
 
 // 8 floats a vector: baseline x86-64, AVX2 (as clones), arm64.

@@ -37,9 +37,10 @@ ANN_INLINE void NAME(dot_tile)(float *Y, int ldy, const float *X, const float *W
             VHSUM_BATCH(all + first, batch);
             for (int i = first; i < n && i < first + VW; i++) sums[i] = batch[i - first];
         }
-    } else
-    for (int r = 0; r < MR; r++)
-        for (int c = 0; c < NR; c++) sums[r * NR + c] = VHSUM(acc[r][c]);
+    } else {
+        for (int r = 0; r < MR; r++)
+            for (int c = 0; c < NR; c++) sums[r * NR + c] = VHSUM(acc[r][c]);
+    }
     for (int r = 0; r < MR; r++) {
         for (int c = 0; c < NR; c++) {
             float s = sums[r * NR + c];
@@ -170,22 +171,8 @@ ANN_INLINE void NAME(update_block)(float *C, int ldc, const float *A, int sap, i
 }
 
 
-// Tiles [first, last) of C, numbered row-major over the grid of row blocks
-// (UPD_ROWS rows) and (3·VW)-wide column strips, so that a share of them is
-// a band of whole rows whenever there are at least as many row blocks as
-// threads: the thread that computes a row of dW then also owns it in the
-// optimiser's split of the parameters and in the forward pass's. They run
-// strip-major (the share's row blocks of one strip, then the next strip),
-// so a strip of Bm stays in L1 across the row blocks; for a deep product
-// (a large batch) that strip is cut into slices of UPD_DEPTH rows of Bm,
-// each added to C before the next. The tile reloads exactly what it
-// stored, so the slicing changes no bit. Multiversioned on its own for the
-// reason forward_columns is.
-// Two optional epilogues ride along while a tile is hot:
-// - gate: C[i, j] *= g'(gate[i, j]) (the input gradient through the previous
-//   layer's activation);
-// - rowSums: with the tiles of the first strip, rowSums[i] (=|+=) Σ_p A(p, i)
-//   (the bias gradient, each row summed by exactly one tile).
+// The tiles [first, last) of C (numbered as in update_tiles), over rows
+// [p0, p0 + depth) of the product's depth.
 ANN_INLINE void NAME(update_slice)(float *C, const float *A, int sap, int sai, const float *Bm,
                                   int M, int N, int P, int p0, int depth, int accumulate,
                                   const float *gate, int gateKind, float *rowSums, int first, int last) {
@@ -215,6 +202,22 @@ ANN_INLINE void NAME(update_slice)(float *C, const float *A, int sap, int sai, c
     }
 }
 
+// Tiles [first, last) of C, numbered row-major over the grid of row blocks
+// (UPD_ROWS rows) and (3·VW)-wide column strips, so that a share of them is
+// a band of whole rows whenever there are at least as many row blocks as
+// threads: the thread that computes a row of dW then also owns it in the
+// optimiser's split of the parameters and in the forward pass's. They run
+// strip-major (the share's row blocks of one strip, then the next strip),
+// so a strip of Bm stays in L1 across the row blocks; for a deep product
+// (a large batch) that strip is cut into slices of UPD_DEPTH rows of Bm,
+// each added to C before the next. The tile reloads exactly what it
+// stored, so the slicing changes no bit. Multiversioned on its own for the
+// reason forward_columns is.
+// Two optional epilogues ride along while a tile is hot:
+// - gate: C[i, j] *= g'(gate[i, j]) (the input gradient through the previous
+//   layer's activation);
+// - rowSums: with the tiles of the first strip, rowSums[i] (=|+=) Σ_p A(p, i)
+//   (the bias gradient, each row summed by exactly one tile).
 WORKER
 static void NAME(update_tiles)(float *C, const float *A, int sap, int sai, const float *Bm,
                          int M, int N, int P, int accumulate, const float *gate, int gateKind,
