@@ -52,10 +52,13 @@ public struct ShardPlan: Sendable, Equatable, CustomStringConvertible {
         shardCapacity = (batchSize + shards - 1) / shards
     }
 
-    /// Measured with scripts/scaling (README): below 512 samples a minibatch's
-    /// shards are too short to repay waking `concurrentPerform` workers twice
-    /// per step, while OpenMP's spinning team forks in microseconds; from 512
-    /// up, shards win by skipping a fork per kernel.
+    /// Measured on 2 threads (README, "Where the cores go"): below 512
+    /// samples a minibatch's shards are too short to repay waking
+    /// `concurrentPerform` workers twice per step (at 64, shards make 65% of
+    /// OpenMP's throughput), while OpenMP's spinning team forks in a fraction
+    /// of a microsecond. From 512 up the two are within 5% while the cores
+    /// are close, and shards are 19-28% faster when they are far apart,
+    /// because they synchronise twice a step instead of about nine times.
     static func preferredFanOut(threads: Int, batchSize: Int) -> FanOut {
         batchSize >= 512 ? .shards : .openmp
     }
