@@ -109,6 +109,24 @@ static int update_tile_count(const rank_update *u, int stripWidth) {
     return ((u->N + stripWidth - 1) / stripWidth) * ((u->M + UPD_ROWS - 1) / UPD_ROWS);
 }
 
+// This thread's run of a product's tiles (numbered row-major, see
+// update_tiles): a band of whole row blocks when there are at least as many
+// row blocks as threads, else an equal run of tiles. A band of dW's rows is
+// then computed, stepped by the optimiser (which splits the parameter block
+// evenly) and read by the next forward pass (which splits the columns
+// evenly) on one thread: exactly so for the default network on 2 threads, to
+// within a row block elsewhere.
+static void band_share(const rank_update *u, int stripWidth, size_t *first, size_t *last) {
+    size_t strips = (size_t)((u->N + stripWidth - 1) / stripWidth), blocks = (size_t)((u->M + UPD_ROWS - 1) / UPD_ROWS);
+    if (blocks >= (size_t)omp_get_num_threads()) {
+        ann_team_share(blocks, first, last);
+        *first *= strips;
+        *last *= strips;
+    } else {
+        ann_team_share(blocks * strips, first, last);
+    }
+}
+
 static void run_tiles(update_worker work, const rank_update *u, size_t first, size_t last) {
     work(u->C, u->A, u->sap, u->sai, u->Bm, u->M, u->N, u->P, u->accumulate, u->gate, u->gateKind,
          u->rowSums, (int)first, (int)last);
@@ -132,14 +150,13 @@ void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,
         return;
     }
     // One region for both products (they are independent: no barrier between).
-    // Threads take equal runs of tiles in row-major order (see update_tiles).
     #pragma omp parallel num_threads(threads)
     {
         size_t first, last;
-        ann_team_share(weightTiles, &first, &last);
+        band_share(&weights, stripWidth, &first, &last);
         run_tiles(work, &weights, first, last);
         if (dX) {
-            ann_team_share(inputTiles, &first, &last);
+            band_share(&inputs, stripWidth, &first, &last);
             run_tiles(work, &inputs, first, last);
         }
     }

@@ -76,9 +76,7 @@ ANN_INLINE void NAME(dot_block)(float *Y, int ldy, const float *X, const float *
     else {
         for (int r = 0; r < MR; r++) {
             if (NR == FC) NAME(dot_tile)(Y + (size_t)r * ldy, ldy, X + (size_t)r * in, W, b, in, 1, FC);
-            else
-                for (int c = 0; c < NR; c++)
-                    NAME(dot_tile)(Y + (size_t)r * ldy + c, ldy, X + (size_t)r * in, W + (size_t)c * in, b ? b + c : 0, in, 1, 1);
+            else NAME(dot_narrow)(Y + (size_t)r * ldy, ldy, X + (size_t)r * in, W, b, in, 1, NR);
         }
     }
 }
@@ -115,7 +113,7 @@ static void NAME(forward_columns)(float *Y, const float *X, const float *W, cons
 }
 
 
-// Update tile: C[i, j..j+8V) (=|+=) Σ_p A(p, i)·Bm[p, j..j+8V) for MR rows i,
+// Update tile: C[i, j..j+VW·V) (=|+=) Σ_p A(p, i)·Bm[p, j..j+VW·V) for MR rows i,
 // with A(p, i) = A[p·sap + i·sai] so one kernel serves dW = dYᵀ·X and dX = dY·W.
 ANN_INLINE void NAME(update_tile)(float *C, int ldc, const float *A, int sap, int sai,
                             const float *Bm, int ldb, int P, int accumulate,
@@ -203,11 +201,9 @@ ANN_INLINE void NAME(update_slice)(float *C, const float *A, int sap, int sai, c
 }
 
 // Tiles [first, last) of C, numbered row-major over the grid of row blocks
-// (UPD_ROWS rows) and (3·VW)-wide column strips, so that a share of them is
-// a band of whole rows whenever there are at least as many row blocks as
-// threads: the thread that computes a row of dW then also owns it in the
-// optimiser's split of the parameters and in the forward pass's. They run
-// strip-major (the share's row blocks of one strip, then the next strip),
+// (UPD_ROWS rows) and (3·VW)-wide column strips, so that a run of them is a
+// band of rows (dense.c's band_share hands them out). They run
+// strip-major (the run's row blocks of one strip, then the next strip),
 // so a strip of Bm stays in L1 across the row blocks; for a deep product
 // (a large batch) that strip is cut into slices of UPD_DEPTH rows of Bm,
 // each added to C before the next. The tile reloads exactly what it

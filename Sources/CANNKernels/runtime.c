@@ -22,14 +22,17 @@ static double median5(double v[5]) {
     return v[2];
 }
 
-void ann_openmp_sync_latency(int threads, int rounds, double *fork_join_ns, double *barrier_ns) {
+int ann_openmp_sync_latency(int threads, int rounds, double *fork_join_ns, double *barrier_ns) {
     // Five batches, and the median batch: a shared machine's hiccups land in
     // one batch, not in the figure.
     int batch = rounds / 5 > 0 ? rounds / 5 : 1;
     double forkJoin[5], barrier[5];
+    int team = 1;
     // A warm-up region creates the team, which the timed ones then reuse.
     #pragma omp parallel num_threads(threads)
-    { (void)omp_get_thread_num(); }
+    {
+        if (omp_get_thread_num() == 0) team = omp_get_num_threads();
+    }
     for (int b = 0; b < 5; b++) {
         double start = now_ns();
         for (int r = 0; r < batch; r++) {
@@ -51,4 +54,5 @@ void ann_openmp_sync_latency(int threads, int rounds, double *fork_join_ns, doub
     }
     *fork_join_ns = median5(forkJoin);
     *barrier_ns = median5(barrier);
+    return team;
 }

@@ -7,12 +7,14 @@ struct InfoCommand: ParsableCommand {
         commandName: "info",
         abstract: "What the engine sees of this machine: cores, vector width, and how long an OpenMP team takes to synchronise.",
         discussion: """
-            The synchronisation figures say how far apart the cores are right now: \
-            on a shared machine they can grow severalfold for minutes at a time, \
-            and small minibatches then scale worse (scripts/scaling records them).
+            The synchronisation figures say how close the cores are right now: on a \
+            shared machine they can grow severalfold for minutes at a time, and small \
+            minibatches then scale worse (scripts/scaling records the fork/join time \
+            before every multi-thread run). Like `ann train`, the team never has more \
+            threads than there are cores.
             """)
 
-    @Option(help: "Threads in the measured OpenMP team (default: every core).")
+    @Option(help: "Threads in the measured OpenMP team (default and most: every core).")
     var threads = ShardPlan.availableCores
 
     @Flag(help: "Print one JSON object instead of text.")
@@ -21,19 +23,20 @@ struct InfoCommand: ParsableCommand {
     func run() throws {
         do {
             if threads < 1 { throw ConfigurationError(flag: "--threads", reason: "must be at least 1 (got \(threads))") }
-            // Measured as `ann train` runs its teams.
-            OpenMPSettings.spinWithoutYielding()
-            let profile = MachineProfile.measure(threads: threads)
+            // A team larger than the cores only measures threads waiting for a
+            // core, and `ann train` never makes one.
+            let profile = MachineProfile.measure(threads: min(threads, ShardPlan.availableCores))
             if json {
                 FileHandleOutput.standardOutput.write(JSONLine.encode(InfoLine(profile)) + "\n")
                 return
             }
             let vectors = profile.vectorWidth == 16 ? "16 floats (AVX-512)" : "8 floats"
+            let capped = threads > profile.probeThreads ? " (\(threads) requested)" : ""
             FileHandleOutput.standardOutput.write("""
-                cores available:          \(profile.cores)
-                OpenMP default threads:   \(profile.openMPThreads)
-                dense kernel vectors:     \(vectors)
-                OpenMP team of \(profile.probeThreads):         \
+                cores available: \(profile.cores)
+                OpenMP default threads: \(profile.openMPThreads)
+                dense kernel vectors: \(vectors)
+                OpenMP team of \(profile.probeThreads)\(capped): \
                 fork/join \(String(format: "%.2f", profile.forkJoinMicroseconds)) µs, \
                 barrier \(String(format: "%.2f", profile.barrierMicroseconds)) µs
 
@@ -58,7 +61,8 @@ struct InfoLine: Encodable {
         openmp_threads = profile.openMPThreads
         vector_width = profile.vectorWidth
         probe_threads = profile.probeThreads
-        fork_join_us = profile.forkJoinMicroseconds
-        barrier_us = profile.barrierMicroseconds
+        // Nanosecond resolution is all a clock read gives.
+        fork_join_us = (profile.forkJoinMicroseconds * 1000).rounded() / 1000
+        barrier_us = (profile.barrierMicroseconds * 1000).rounded() / 1000
     }
 }

@@ -100,7 +100,6 @@ struct TrainCommand: ParsableCommand {
     }
 
     private func train() throws {
-        OpenMPSettings.spinWithoutYielding()
         // Before anything is printed, so a Ctrl-C from the first line on is a polite stop.
         StopSignal.install()
         let architecture = try NetworkArchitecture(

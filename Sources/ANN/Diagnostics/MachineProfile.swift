@@ -21,12 +21,15 @@ public struct MachineProfile: Sendable, Codable, Equatable {
 
     /// Measures the synchronisation with a team of `threads` over `rounds`
     /// fork/joins and barriers (a few milliseconds at the default).
+    /// `probeThreads` is the team OpenMP really formed, which
+    /// OMP_THREAD_LIMIT may make smaller than asked.
     public static func measure(threads: Int = ShardPlan.availableCores, rounds: Int = 5000) -> MachineProfile {
         var forkJoin = 0.0, barrier = 0.0
-        ann_openmp_sync_latency(Int32(max(1, threads)), Int32(max(1, rounds)), &forkJoin, &barrier)
+        let team = ann_openmp_sync_latency(
+            Int32(clamping: max(1, threads)), Int32(clamping: max(1, rounds)), &forkJoin, &barrier)
         return MachineProfile(
             cores: ShardPlan.availableCores, openMPThreads: Int(ann_openmp_max_threads()),
-            vectorWidth: Int(ann_dense_vector_width()), probeThreads: max(1, threads),
+            vectorWidth: Int(ann_dense_vector_width()), probeThreads: Int(team),
             forkJoinMicroseconds: forkJoin / 1000, barrierMicroseconds: barrier / 1000)
     }
 }

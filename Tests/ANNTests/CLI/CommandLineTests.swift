@@ -130,7 +130,10 @@ struct CommandLineTests {
         #expect(object["type"] as? String == "info")
         #expect((object["cores"] as? Int ?? 0) >= 1)
         #expect([8, 16].contains(object["vector_width"] as? Int ?? 0))
-        #expect(object["probe_threads"] as? Int == 2)
+        // No more than asked, nor than the cores; OMP_THREAD_LIMIT (the TSan
+        // run) may make it smaller still.
+        let team = object["probe_threads"] as? Int ?? 0
+        #expect(team >= 1 && team <= min(2, object["cores"] as? Int ?? 0))
         // A real measurement: positive and finite, and a fork/join is no
         // cheaper than nothing nor slower than a whole second.
         for key in ["fork_join_us", "barrier_us"] {
