@@ -56,9 +56,9 @@ public struct ShardPlan: Sendable, Equatable, CustomStringConvertible {
     /// samples a minibatch's shards are too short to repay waking
     /// `concurrentPerform` workers twice per step (at 64, shards make 65% of
     /// OpenMP's throughput), while OpenMP's spinning team forks in a fraction
-    /// of a microsecond. From 512 up the two are within 5% while the cores
-    /// are close, and shards are 19-28% faster when they are far apart,
-    /// because they synchronise twice a step instead of about nine times.
+    /// of a microsecond. From 512 up the two are within a few percent while
+    /// the cores are close, and shards are 18-26% faster when they are far
+    /// apart, because they synchronise twice a step instead of about nine times.
     static func preferredFanOut(threads: Int, batchSize: Int) -> FanOut {
         batchSize >= 512 ? .shards : .openmp
     }
