@@ -145,6 +145,14 @@ struct CommandLineTests {
         #expect(text.status == 0)
         #expect(text.standardOutput.contains("fork/join"))
 
+        // More threads than cores (or than Int32 holds) measure the team
+        // `ann train` would use: the cores.
+        let huge = try AnnCommand.run(["info", "--json", "--threads", "3000000000"])
+        #expect(huge.status == 0)
+        let hugeLine = try #require(huge.standardOutput.split(separator: "\n").first)
+        let hugeObject = try #require(try JSONSerialization.jsonObject(with: Data(hugeLine.utf8)) as? [String: Any])
+        #expect((hugeObject["probe_threads"] as? Int ?? 0) <= (hugeObject["cores"] as? Int ?? 0))
+
         let bad = try AnnCommand.run(["info", "--threads", "0"])
         #expect(bad.status == 64)
         #expect(bad.standardError == "ann: error: --threads: must be at least 1 (got 0)\n")
