@@ -105,8 +105,12 @@ typedef struct {
     float *rowSums;
 } rank_update;
 
+// A product's tile grid: column strips of stripWidth, row blocks of UPD_ROWS.
+static size_t strip_count(const rank_update *u, int stripWidth) { return (size_t)((u->N + stripWidth - 1) / stripWidth); }
+static size_t row_block_count(const rank_update *u) { return (size_t)((u->M + UPD_ROWS - 1) / UPD_ROWS); }
+
 static int update_tile_count(const rank_update *u, int stripWidth) {
-    return ((u->N + stripWidth - 1) / stripWidth) * ((u->M + UPD_ROWS - 1) / UPD_ROWS);
+    return (int)(strip_count(u, stripWidth) * row_block_count(u));
 }
 
 // This thread's run of a product's tiles (numbered row-major, see
@@ -117,7 +121,7 @@ static int update_tile_count(const rank_update *u, int stripWidth) {
 // evenly) on one thread: exactly so for the default network on 2 threads, to
 // within a row block elsewhere.
 static void band_share(const rank_update *u, int stripWidth, size_t *first, size_t *last) {
-    size_t strips = (size_t)((u->N + stripWidth - 1) / stripWidth), blocks = (size_t)((u->M + UPD_ROWS - 1) / UPD_ROWS);
+    size_t strips = strip_count(u, stripWidth), blocks = row_block_count(u);
     if (blocks >= (size_t)omp_get_num_threads()) {
         ann_team_share(blocks, first, last);
         *first *= strips;
