@@ -5,26 +5,41 @@
 #include "expf.h"
 #include "vector.h"
 
-// P[row] = softmax(Z[row]); returns log Σ exp(Z − max) for the loss.
-ANN_INLINE float softmax_row(float *P, const float *Z, int C, float *rowMax) {
-    float m = Z[0];
-    for (int c = 1; c < C; c++) m = Z[c] > m ? Z[c] : m;
-    float sum = 0.0f;
-    for (int c = 0; c < C; c++) {
-        P[c] = ann_expf(Z[c] - m);
-        sum += P[c];
+// Rows per softmax block: their exponentials run as one vector loop (a row
+// of 10 classes alone would fill less than one vector), and the block's row
+// maxima and sums live on the stack.
+enum { SOFTMAX_BLOCK = 16 };
+
+// P = softmax(Z) for `rows` ≤ SOFTMAX_BLOCK rows; logSum[r] = log Σ exp(Z[r] − max)
+// and rowMax[r] = max Z[r], for the loss. Each row's sum runs over its classes
+// in order, as a row-at-a-time softmax would add them.
+ANN_INLINE void softmax_block(float *P, const float *Z, int rows, int C, float *rowMax, float *logSum) {
+    for (int r = 0; r < rows; r++) {
+        const float *z = Z + (size_t)r * C;
+        float *p = P + (size_t)r * C;
+        float m = z[0];
+        for (int c = 1; c < C; c++) m = z[c] > m ? z[c] : m;
+        for (int c = 0; c < C; c++) p[c] = z[c] - m;
+        rowMax[r] = m;
     }
-    float inv = 1.0f / sum;
-    for (int c = 0; c < C; c++) P[c] *= inv;
-    *rowMax = m;
-    return logf(sum);
+    size_t n = (size_t)rows * C;
+    for (size_t i = 0; i < n; i++) P[i] = ann_expf(P[i]);
+    for (int r = 0; r < rows; r++) {
+        float *p = P + (size_t)r * C;
+        float sum = 0.0f;
+        for (int c = 0; c < C; c++) sum += p[c];
+        float inv = 1.0f / sum;
+        for (int c = 0; c < C; c++) p[c] *= inv;
+        logSum[r] = logf(sum);
+    }
 }
 
 ANN_MULTIVERSION
 void ann_softmax_forward(float *P, const float *Z, int B, int C) {
-    for (int r = 0; r < B; r++) {
-        float m;
-        (void)softmax_row(P + (size_t)r * C, Z + (size_t)r * C, C, &m);
+    float rowMax[SOFTMAX_BLOCK], logSum[SOFTMAX_BLOCK];
+    for (int r = 0; r < B; r += SOFTMAX_BLOCK) {
+        int rows = B - r < SOFTMAX_BLOCK ? B - r : SOFTMAX_BLOCK;
+        softmax_block(P + (size_t)r * C, Z + (size_t)r * C, rows, C, rowMax, logSum);
     }
 }
 
@@ -44,15 +59,19 @@ double ann_softmax_cross_entropy(float *P, float *dZ, const float *Z,
                                  const int32_t *labels, int B, int C,
                                  float grad_scale) {
     double loss = 0.0;
-    for (int r = 0; r < B; r++) {
-        float *p = P + (size_t)r * C, *dz = dZ + (size_t)r * C;
-        const float *z = Z + (size_t)r * C;
-        float m;
-        float logSum = softmax_row(p, z, C, &m);
-        int y = labels[r];
-        // −log p_y from the logits, not from p_y, so a tiny p_y costs no precision.
-        loss += (double)(logSum - (z[y] - m));
-        for (int c = 0; c < C; c++) dz[c] = (p[c] - (c == y ? 1.0f : 0.0f)) * grad_scale;
+    float rowMax[SOFTMAX_BLOCK], logSum[SOFTMAX_BLOCK];
+    for (int first = 0; first < B; first += SOFTMAX_BLOCK) {
+        int rows = B - first < SOFTMAX_BLOCK ? B - first : SOFTMAX_BLOCK;
+        softmax_block(P + (size_t)first * C, Z + (size_t)first * C, rows, C, rowMax, logSum);
+        for (int i = 0; i < rows; i++) {
+            size_t r = (size_t)(first + i);
+            const float *p = P + r * C, *z = Z + r * C;
+            float *dz = dZ + r * C;
+            int y = labels[r];
+            // −log p_y from the logits, not from p_y, so a tiny p_y costs no precision.
+            loss += (double)(logSum[i] - (z[y] - rowMax[i]));
+            for (int c = 0; c < C; c++) dz[c] = (p[c] - (c == y ? 1.0f : 0.0f)) * grad_scale;
+        }
     }
     return loss;
 }
@@ -76,9 +95,15 @@ double ann_mse(float *dY, const float *Y, const float *T, int B, int C, float gr
 void ann_argmax_rows(int32_t *out, const float *X, int B, int C) {
     for (int r = 0; r < B; r++) {
         const float *x = X + (size_t)r * C;
+        // Selects rather than branches: which class wins is data, and a
+        // mispredicted branch per row costs more than the row's compares.
         int best = 0;
-        for (int c = 1; c < C; c++)
-            if (x[c] > x[best]) best = c;
+        float bestValue = x[0];
+        for (int c = 1; c < C; c++) {
+            int better = x[c] > bestValue;
+            best = better ? c : best;
+            bestValue = better ? x[c] : bestValue;
+        }
         out[r] = best;
     }
 }
