@@ -5,6 +5,7 @@
 // results are bit-identical whatever `threads` is.
 #include "CANNKernels.h"
 #include "activation_math.h"
+#include "output_rows.h"
 #include "team.h"
 #include "vector.h"
 
@@ -163,5 +164,66 @@ void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,
             band_share(&inputs, stripWidth, &first, &last);
             run_tiles(work, &inputs, first, last);
         }
+    }
+}
+
+// This thread's run of rows: whole row blocks of UPD_ROWS, so that its dX
+// tiles are the very tiles a one-thread pass makes.
+static void row_block_share(int B, int *first, int *last) {
+    size_t begin, end;
+    ann_team_share((size_t)(B + UPD_ROWS - 1) / UPD_ROWS, &begin, &end);
+    *first = (int)begin * UPD_ROWS;
+    *last = (int)end * UPD_ROWS < B ? (int)end * UPD_ROWS : B;
+}
+
+// The row-wise part of the output step for rows [first, last): everything
+// up to the logit gradient, and dX, which needs only these rows' gradient.
+static void output_rows(forward_worker forward, update_worker update, const rank_update *inputs, int stripWidth,
+                        float *Z, float *P, float *dZ, float *row_loss, int32_t *predictions,
+                        const float *X, const float *W, const float *b, const int32_t *labels,
+                        int in, int classes, float grad_scale, int first, int last) {
+    int rows = last - first;
+    if (rows <= 0) return;
+    size_t zOffset = (size_t)first * classes;
+    forward(Z + zOffset, X + (size_t)first * in, W, b, rows, in, classes, ANN_IDENTITY, 0, classes);
+    ann_softmax_cross_entropy_rows(P + zOffset, dZ + zOffset, row_loss + first, Z + zOffset, labels + first,
+                                   rows, classes, grad_scale);
+    ann_argmax_rows(predictions + first, P + zOffset, rows, classes);
+    if (inputs->C) {
+        size_t strips = strip_count(inputs, stripWidth);
+        run_tiles(update, inputs, (size_t)(first / UPD_ROWS) * strips,
+                  (size_t)((last + UPD_ROWS - 1) / UPD_ROWS) * strips);
+    }
+}
+
+void ann_softmax_output_step(float *Z, float *P, float *dZ, float *row_loss, int32_t *predictions,
+                             float *dX, float *dW, float *db,
+                             const float *X, const float *W, const float *b, const int32_t *labels,
+                             int B, int in, int classes, int input_activation, float grad_scale,
+                             int threads) {
+    int wide = wide_vectors();
+    forward_worker forward = wide ? forward_columns_w16 : forward_columns_w8;
+    update_worker update = wide ? update_tiles_w16 : update_tiles_w8;
+    int stripWidth = (wide ? 16 : 8) * UPD_VECS;
+    // The same two products as ann_dense_backward, with dZ as dY.
+    rank_update weights = {dW, dZ, classes, 1, X, classes, in, B, 0, 0, ANN_IDENTITY, db};
+    rank_update inputs = {dX, dZ, 1, classes, W, B, in, classes, 0, X, input_activation, 0};
+    if (threads <= 1) {
+        output_rows(forward, update, &inputs, stripWidth, Z, P, dZ, row_loss, predictions, X, W, b, labels,
+                    in, classes, grad_scale, 0, B);
+        run_tiles(update, &weights, 0, (size_t)update_tile_count(&weights, stripWidth));
+        return;
+    }
+    #pragma omp parallel num_threads(threads)
+    {
+        int first, last;
+        row_block_share(B, &first, &last);
+        output_rows(forward, update, &inputs, stripWidth, Z, P, dZ, row_loss, predictions, X, W, b, labels,
+                    in, classes, grad_scale, first, last);
+        // dW sums over every row's gradient.
+        #pragma omp barrier
+        size_t tileFirst, tileLast;
+        band_share(&weights, stripWidth, &tileFirst, &tileLast);
+        run_tiles(update, &weights, tileFirst, tileLast);
     }
 }

@@ -2,6 +2,7 @@
 #include <math.h>
 
 #include "CANNKernels.h"
+#include "output_rows.h"
 #include "expf.h"
 #include "vector.h"
 
@@ -54,24 +55,47 @@ void ann_softmax_backward(float *dZ, const float *dP, const float *P, int B, int
     }
 }
 
+// The cross-entropy rows of `first` ≤ SOFTMAX_BLOCK rows whose softmax is in P:
+// each row's loss into rowLoss, its logit gradient into dZ.
+ANN_INLINE void cross_entropy_block(float *dZ, float *rowLoss, const float *P, const float *Z,
+                                    const int32_t *labels, int rows, int C, float grad_scale,
+                                    const float *rowMax, const float *logSum) {
+    for (int r = 0; r < rows; r++) {
+        const float *p = P + (size_t)r * C, *z = Z + (size_t)r * C;
+        float *dz = dZ + (size_t)r * C;
+        int y = labels[r];
+        // −log p_y from the logits, not from p_y, so a tiny p_y costs no precision.
+        rowLoss[r] = logSum[r] - (z[y] - rowMax[r]);
+        for (int c = 0; c < C; c++) dz[c] = (p[c] - (c == y ? 1.0f : 0.0f)) * grad_scale;
+    }
+}
+
+ANN_MULTIVERSION
+void ann_softmax_cross_entropy_rows(float *P, float *dZ, float *row_loss, const float *Z,
+                                    const int32_t *labels, int B, int C, float grad_scale) {
+    float rowMax[SOFTMAX_BLOCK], logSum[SOFTMAX_BLOCK];
+    for (int first = 0; first < B; first += SOFTMAX_BLOCK) {
+        int rows = B - first < SOFTMAX_BLOCK ? B - first : SOFTMAX_BLOCK;
+        size_t offset = (size_t)first * C;
+        softmax_block(P + offset, Z + offset, rows, C, rowMax, logSum);
+        cross_entropy_block(dZ + offset, row_loss + first, P + offset, Z + offset, labels + first, rows, C,
+                            grad_scale, rowMax, logSum);
+    }
+}
+
 ANN_MULTIVERSION
 double ann_softmax_cross_entropy(float *P, float *dZ, const float *Z,
                                  const int32_t *labels, int B, int C,
                                  float grad_scale) {
     double loss = 0.0;
-    float rowMax[SOFTMAX_BLOCK], logSum[SOFTMAX_BLOCK];
+    float rowMax[SOFTMAX_BLOCK], logSum[SOFTMAX_BLOCK], rowLoss[SOFTMAX_BLOCK];
     for (int first = 0; first < B; first += SOFTMAX_BLOCK) {
         int rows = B - first < SOFTMAX_BLOCK ? B - first : SOFTMAX_BLOCK;
-        softmax_block(P + (size_t)first * C, Z + (size_t)first * C, rows, C, rowMax, logSum);
-        for (int i = 0; i < rows; i++) {
-            size_t r = (size_t)(first + i);
-            const float *p = P + r * C, *z = Z + r * C;
-            float *dz = dZ + r * C;
-            int y = labels[r];
-            // −log p_y from the logits, not from p_y, so a tiny p_y costs no precision.
-            loss += (double)(logSum[i] - (z[y] - rowMax[i]));
-            for (int c = 0; c < C; c++) dz[c] = (p[c] - (c == y ? 1.0f : 0.0f)) * grad_scale;
-        }
+        size_t offset = (size_t)first * C;
+        softmax_block(P + offset, Z + offset, rows, C, rowMax, logSum);
+        cross_entropy_block(dZ + offset, rowLoss, P + offset, Z + offset, labels + first, rows, C,
+                            grad_scale, rowMax, logSum);
+        for (int r = 0; r < rows; r++) loss += (double)rowLoss[r];
     }
     return loss;
 }

@@ -19,6 +19,8 @@ final class ShardWorkspace {
     let labels: Int32Buffer
     let targets: FloatBuffer
     let predictions: Int32Buffer
+    /// Each row's loss, from the fused output step, summed in row order.
+    let rowLosses: FloatBuffer
     /// Per-shard results of the last pass, read by the coordinator after the fan-in.
     var lossSum: Double = 0
     var correct: Int = 0
@@ -38,6 +40,7 @@ final class ShardWorkspace {
         labels = Int32Buffer(count: capacity)
         targets = FloatBuffer(count: capacity * classes)
         predictions = Int32Buffer(count: capacity)
+        rowLosses = FloatBuffer(count: capacity)
         confusion = .allocate(capacity: classes * classes)
         confusion.initialize(repeating: 0, count: classes * classes)
     }
@@ -69,15 +72,16 @@ final class ShardWorkspace {
         return loss
     }
 
-    /// The dense layers with their hidden activations fused in; the last
-    /// layer's logits are left raw.
-    private func runLayers(rows: Int, parameters: UnsafePointer<Float>, kernelThreads: Int) {
-        let layers = layout.layers
-        for (l, layer) in layers.enumerated() {
+    /// The dense layers `layers` with their hidden activations fused in; the
+    /// last layer's logits are left raw.
+    private func runLayers(_ layers: Range<Int>? = nil, rows: Int, parameters: UnsafePointer<Float>, kernelThreads: Int) {
+        let count = layout.layers.count
+        for l in layers ?? 0..<count {
+            let layer = layout.layers[l]
             ann_dense_forward(
                 activations[l + 1].pointer, activations[l].pointer, parameters + layer.weightOffset,
                 parameters + layer.biasOffset, Int32(rows), Int32(layer.inputs), Int32(layer.outputs),
-                l + 1 < layers.count ? architecture.activation.kernelKind : Int32(ANN_IDENTITY),
+                l + 1 < count ? architecture.activation.kernelKind : Int32(ANN_IDENTITY),
                 Int32(kernelThreads))
         }
     }
@@ -87,28 +91,43 @@ final class ShardWorkspace {
     /// summed over its rows and scaled by `gradientScale` (1 / minibatch size).
     func forwardBackward(rows: Int, parameters: UnsafePointer<Float>, gradientScale: Float, kernelThreads: Int) {
         let layerCount = layout.layers.count
-        runLayers(rows: rows, parameters: parameters, kernelThreads: kernelThreads)
-
-        // The gradient with respect to the logits lands in deltaA.
-        let logits = activations[layerCount].pointer
         let classes = Int32(architecture.outputSize)
         let n = Int32(rows)
-        switch (architecture.output, architecture.loss) {
-        case (.softmax, .crossEntropy):
-            lossSum = ann_softmax_cross_entropy(outputs.pointer, deltaA.pointer, logits, labels.pointer, n, classes, gradientScale)
-        case (.softmax, .meanSquaredError):
-            ann_softmax_forward(outputs.pointer, logits, n, classes)
-            lossSum = ann_mse(deltaB.pointer, outputs.pointer, targets.pointer, n, classes, gradientScale)
-            ann_softmax_backward(deltaA.pointer, deltaB.pointer, outputs.pointer, n, classes)
-        case (.linear, _):
-            // Cross-entropy on a linear output is refused when the architecture is built.
-            lossSum = ann_mse(deltaA.pointer, logits, targets.pointer, n, classes, gradientScale)
-        }
-        ann_argmax_rows(predictions.pointer, outputPointer, n, classes)
-
         var delta = deltaA.pointer
         var spare = deltaB.pointer
-        for l in stride(from: layerCount - 1, through: 0, by: -1) {
+        // The output layer's own backward pass is done when the loss is.
+        var backwardFrom = layerCount - 1
+        if architecture.output == .softmax && architecture.loss == .crossEntropy {
+            runLayers(0..<(layerCount - 1), rows: rows, parameters: parameters, kernelThreads: kernelThreads)
+            let l = layerCount - 1
+            let layer = layout.layers[l]
+            ann_softmax_output_step(
+                activations[l + 1].pointer, outputs.pointer, delta, rowLosses.pointer, predictions.pointer,
+                l > 0 ? spare : nil, gradient.pointer + layer.weightOffset, gradient.pointer + layer.biasOffset,
+                activations[l].pointer, parameters + layer.weightOffset, parameters + layer.biasOffset, labels.pointer,
+                n, Int32(layer.inputs), classes, architecture.activation.kernelKind, gradientScale, Int32(kernelThreads))
+            var loss = 0.0
+            for r in 0..<rows { loss += Double(rowLosses.pointer[r]) }
+            lossSum = loss
+            swap(&delta, &spare)
+            backwardFrom -= 1
+        } else {
+            runLayers(rows: rows, parameters: parameters, kernelThreads: kernelThreads)
+            // The gradient with respect to the logits lands in deltaA. MSE is
+            // the only loss left: cross-entropy on a linear output is refused
+            // when the architecture is built.
+            let logits = activations[layerCount].pointer
+            if architecture.output == .softmax {
+                ann_softmax_forward(outputs.pointer, logits, n, classes)
+                lossSum = ann_mse(deltaB.pointer, outputs.pointer, targets.pointer, n, classes, gradientScale)
+                ann_softmax_backward(deltaA.pointer, deltaB.pointer, outputs.pointer, n, classes)
+            } else {
+                lossSum = ann_mse(deltaA.pointer, logits, targets.pointer, n, classes, gradientScale)
+            }
+            ann_argmax_rows(predictions.pointer, outputPointer, n, classes)
+        }
+
+        for l in stride(from: backwardFrom, through: 0, by: -1) {
             let layer = layout.layers[l]
             // The input gradient comes out already multiplied by the previous
             // layer's activation slope; the first layer needs none.

@@ -9,7 +9,8 @@
 // Each arithmetic kernel `ann_X` (dense layers, activations, losses, the
 // optimiser, the reduction) has a naive twin `ann_ref_X` with the same
 // signature (minus `threads`) that the tests compare it with; the data-moving
-// helpers (argmax, byte conversion, gather) are tested directly.
+// helpers (argmax, byte conversion, gather) are tested directly, and the fused
+// output step against the separate kernels it fuses, bit for bit.
 #ifndef CANNKERNELS_H
 #define CANNKERNELS_H
 
@@ -41,6 +42,22 @@ void ann_dense_forward(float *Y, const float *X, const float *W, const float *b,
 void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,
                         const float *X, const float *W, int B, int in, int out,
                         int input_activation, int accumulate, int threads);
+
+// The output layer of a softmax classifier trained with cross-entropy,
+// forward and backward in one OpenMP region (the layer is too small to be
+// worth the two of ann_dense_forward and ann_dense_backward):
+//   Z = X·Wᵀ + b, P = softmax(Z), predictions = argmax of each row of P,
+//   row_loss[r] = −log P[r, labels[r]], dZ = (P − onehot(labels)) · grad_scale,
+//   then dW, db (overwritten) and dX (skipped when NULL) as ann_dense_backward
+//   computes them from dY = dZ.
+// X (B, in), W (classes, in), b (classes); Z, P, dZ (B, classes); row_loss,
+// predictions, labels (B); dX (B, in). Labels must lie in [0, classes). Each
+// output has the same bits as the separate kernels give, for any `threads`.
+void ann_softmax_output_step(float *Z, float *P, float *dZ, float *row_loss, int32_t *predictions,
+                             float *dX, float *dW, float *db,
+                             const float *X, const float *W, const float *b, const int32_t *labels,
+                             int B, int in, int classes, int input_activation, float grad_scale,
+                             int threads);
 
 // MARK: Activations (elementwise over n values; forward may run in place)
 
