@@ -71,7 +71,7 @@ static int wide_vectors(void) { return 0; }
 int ann_dense_vector_width(void) { return wide_vectors() ? 16 : 8; }
 
 typedef void (*forward_worker)(float *, const float *, const float *, const float *, int, int, int, int, int, int);
-typedef void (*update_worker)(float *, const float *, int, int, const float *, int, int, int, int,
+typedef void (*update_worker)(float *, const float *, int, int, const float *, int, int, int, int, float,
                               const float *, int, float *, int, int);
 
 void ann_dense_forward(float *Y, const float *X, const float *W, const float *b,
@@ -101,6 +101,7 @@ typedef struct {
     int sap, sai;
     const float *Bm;
     int M, N, P, accumulate;
+    float decay;
     const float *gate;
     int gateKind;
     float *rowSums;
@@ -133,17 +134,18 @@ static void band_share(const rank_update *u, int stripWidth, size_t *first, size
 }
 
 static void run_tiles(update_worker work, const rank_update *u, size_t first, size_t last) {
-    work(u->C, u->A, u->sap, u->sai, u->Bm, u->M, u->N, u->P, u->accumulate, u->gate, u->gateKind,
+    work(u->C, u->A, u->sap, u->sai, u->Bm, u->M, u->N, u->P, u->accumulate, u->decay, u->gate, u->gateKind,
          u->rowSums, (int)first, (int)last);
 }
 
-void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,
-                        const float *X, const float *W, int B, int in, int out,
-                        int input_activation, int accumulate, int threads) {
+// ann_dense_backward, with dW (=|+=) or, given a decay, dW = decay·dW + the product.
+static void dense_backward(float *dX, float *dW, float *db, const float *dY,
+                           const float *X, const float *W, int B, int in, int out,
+                           int input_activation, int accumulate, float decay, int threads) {
     // dW[o, k] = Σ_b dY[b, o]·X[b, k]:  A(p=b, i=o) = dY[b·out + o]; db[o] = Σ_b A(b, o).
-    rank_update weights = {dW, dY, out, 1, X, out, in, B, accumulate, 0, ANN_IDENTITY, db};
+    rank_update weights = {dW, dY, out, 1, X, out, in, B, accumulate, decay, 0, ANN_IDENTITY, db};
     // dX[b, k] = Σ_o dY[b, o]·W[o, k]:  A(p=o, i=b) = dY[b·out + o], then ⊙ g'(X).
-    rank_update inputs = {dX, dY, 1, out, W, B, in, out, 0, X, input_activation, 0};
+    rank_update inputs = {dX, dY, 1, out, W, B, in, out, 0, 0.0f, X, input_activation, 0};
     int wide = wide_vectors();
     update_worker work = wide ? update_tiles_w16 : update_tiles_w8;
     int stripWidth = (wide ? 16 : 8) * UPD_VECS;
@@ -165,6 +167,20 @@ void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,
             run_tiles(work, &inputs, first, last);
         }
     }
+}
+
+void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,
+                        const float *X, const float *W, int B, int in, int out,
+                        int input_activation, int accumulate, int threads) {
+    dense_backward(dX, dW, db, dY, X, W, B, in, out, input_activation, accumulate, 0.0f, threads);
+}
+
+int ann_dense_momentum_batch_limit(void) { return UPD_DEPTH; }
+
+void ann_dense_backward_momentum(float *dX, float *V, float *db, const float *dY,
+                                 const float *X, const float *W, int B, int in, int out,
+                                 int input_activation, float momentum, int threads) {
+    dense_backward(dX, V, db, dY, X, W, B, in, out, input_activation, 0, momentum, threads);
 }
 
 // This thread's run of rows: whole row blocks of UPD_ROWS, so that its dX
@@ -206,8 +222,8 @@ void ann_softmax_output_step(float *Z, float *P, float *dZ, float *row_loss, int
     update_worker update = wide ? update_tiles_w16 : update_tiles_w8;
     int stripWidth = (wide ? 16 : 8) * UPD_VECS;
     // The same two products as ann_dense_backward, with dZ as dY.
-    rank_update weights = {dW, dZ, classes, 1, X, classes, in, B, 0, 0, ANN_IDENTITY, db};
-    rank_update inputs = {dX, dZ, 1, classes, W, B, in, classes, 0, X, input_activation, 0};
+    rank_update weights = {dW, dZ, classes, 1, X, classes, in, B, 0, 0.0f, 0, ANN_IDENTITY, db};
+    rank_update inputs = {dX, dZ, 1, classes, W, B, in, classes, 0, 0.0f, X, input_activation, 0};
     if (threads <= 1) {
         output_rows(forward, update, &inputs, stripWidth, Z, P, dZ, row_loss, predictions, X, W, b, labels,
                     in, classes, grad_scale, 0, B);

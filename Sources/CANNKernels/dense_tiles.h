@@ -115,8 +115,10 @@ static void NAME(forward_columns)(float *Y, const float *X, const float *W, cons
 
 // Update tile: C[i, j..j+VW·V) (=|+=) Σ_p A(p, i)·Bm[p, j..j+VW·V) for MR rows i,
 // with A(p, i) = A[p·sap + i·sai] so one kernel serves dW = dYᵀ·X and dX = dY·W.
+// A nonzero `decay` (never with accumulate) makes it C = decay·C + Σ, the
+// momentum update of a velocity, added after the sum as the optimiser adds it.
 ANN_INLINE void NAME(update_tile)(float *C, int ldc, const float *A, int sap, int sai,
-                            const float *Bm, int ldb, int P, int accumulate,
+                            const float *Bm, int ldb, int P, int accumulate, float decay,
                             int MR, int V) {
     VEC acc[UPD_ROWS][UPD_VECS];
     for (int i = 0; i < MR; i++)
@@ -130,41 +132,46 @@ ANN_INLINE void NAME(update_tile)(float *C, int ldc, const float *A, int sap, in
             for (int v = 0; v < V; v++) acc[i][v] += a * bv[v];
         }
     }
+    if (decay != 0.0f)
+        for (int i = 0; i < MR; i++)
+            for (int v = 0; v < V; v++)
+                acc[i][v] = VSPLAT(decay) * VLOAD(C + (size_t)i * ldc + VW * v) + acc[i][v];
     for (int i = 0; i < MR; i++)
         for (int v = 0; v < V; v++) VSTORE(C + (size_t)i * ldc + VW * v, acc[i][v]);
 }
 
 // Columns left over after the VW-wide vectors, one scalar at a time.
 ANN_INLINE void NAME(update_scalar_columns)(float *C, int ldc, const float *A, int sap, int sai,
-                                      const float *Bm, int ldb, int P, int accumulate,
+                                      const float *Bm, int ldb, int P, int accumulate, float decay,
                                       int MR, int width) {
     for (int i = 0; i < MR; i++)
         for (int j = 0; j < width; j++) {
             float s = accumulate ? C[(size_t)i * ldc + j] : 0.0f;
             for (int p = 0; p < P; p++) s += A[(size_t)p * sap + (size_t)i * sai] * Bm[(size_t)p * ldb + j];
+            if (decay != 0.0f) s = decay * C[(size_t)i * ldc + j] + s;
             C[(size_t)i * ldc + j] = s;
         }
 }
 
 ANN_INLINE void NAME(update_block)(float *C, int ldc, const float *A, int sap, int sai,
-                             const float *Bm, int ldb, int P, int accumulate,
+                             const float *Bm, int ldb, int P, int accumulate, float decay,
                              int MR, int width) {
     int vecs = width / VW;
     if (MR == UPD_ROWS) {
-        if (vecs == 3) NAME(update_tile)(C, ldc, A, sap, sai, Bm, ldb, P, accumulate, 4, 3);
-        else if (vecs == 2) NAME(update_tile)(C, ldc, A, sap, sai, Bm, ldb, P, accumulate, 4, 2);
-        else if (vecs == 1) NAME(update_tile)(C, ldc, A, sap, sai, Bm, ldb, P, accumulate, 4, 1);
+        if (vecs == 3) NAME(update_tile)(C, ldc, A, sap, sai, Bm, ldb, P, accumulate, decay, 4, 3);
+        else if (vecs == 2) NAME(update_tile)(C, ldc, A, sap, sai, Bm, ldb, P, accumulate, decay, 4, 2);
+        else if (vecs == 1) NAME(update_tile)(C, ldc, A, sap, sai, Bm, ldb, P, accumulate, decay, 4, 1);
     } else {
         for (int i = 0; i < MR; i++) {
             float *Ci = C + (size_t)i * ldc;
             const float *Ai = A + (size_t)i * sai;
-            if (vecs == 3) NAME(update_tile)(Ci, ldc, Ai, sap, sai, Bm, ldb, P, accumulate, 1, 3);
-            else if (vecs == 2) NAME(update_tile)(Ci, ldc, Ai, sap, sai, Bm, ldb, P, accumulate, 1, 2);
-            else if (vecs == 1) NAME(update_tile)(Ci, ldc, Ai, sap, sai, Bm, ldb, P, accumulate, 1, 1);
+            if (vecs == 3) NAME(update_tile)(Ci, ldc, Ai, sap, sai, Bm, ldb, P, accumulate, decay, 1, 3);
+            else if (vecs == 2) NAME(update_tile)(Ci, ldc, Ai, sap, sai, Bm, ldb, P, accumulate, decay, 1, 2);
+            else if (vecs == 1) NAME(update_tile)(Ci, ldc, Ai, sap, sai, Bm, ldb, P, accumulate, decay, 1, 1);
         }
     }
     if (width % VW)
-        NAME(update_scalar_columns)(C + VW * vecs, ldc, A, sap, sai, Bm + VW * vecs, ldb, P, accumulate,
+        NAME(update_scalar_columns)(C + VW * vecs, ldc, A, sap, sai, Bm + VW * vecs, ldb, P, accumulate, decay,
                                     MR, width % VW);
 }
 
@@ -172,7 +179,7 @@ ANN_INLINE void NAME(update_block)(float *C, int ldc, const float *A, int sap, i
 // The tiles [first, last) of C (numbered as in update_tiles), over rows
 // [p0, p0 + depth) of the product's depth.
 ANN_INLINE void NAME(update_slice)(float *C, const float *A, int sap, int sai, const float *Bm,
-                                  int M, int N, int P, int p0, int depth, int accumulate,
+                                  int M, int N, int P, int p0, int depth, int accumulate, float decay,
                                   const float *gate, int gateKind, float *rowSums, int first, int last) {
     int strips = (N + VW * UPD_VECS - 1) / (VW * UPD_VECS);
     for (int strip = 0; strip < strips; strip++)
@@ -184,7 +191,7 @@ ANN_INLINE void NAME(update_slice)(float *C, const float *A, int sap, int sai, c
         int MR = M - i0 < UPD_ROWS ? M - i0 : UPD_ROWS;
         float *tile = C + (size_t)i0 * N + j0;
         NAME(update_block)(tile, N, A + (size_t)p0 * sap + (size_t)i0 * sai, sap, sai,
-                           Bm + (size_t)p0 * N + j0, N, depth, accumulate, MR, width);
+                           Bm + (size_t)p0 * N + j0, N, depth, accumulate, decay, MR, width);
         if (gate && gateKind != ANN_IDENTITY) {
             const float *g = gate + (size_t)i0 * N + j0;
             for (int i = 0; i < MR; i++)
@@ -216,17 +223,21 @@ ANN_INLINE void NAME(update_slice)(float *C, const float *A, int sap, int sai, c
 //   (the bias gradient, each row summed by exactly one tile).
 WORKER
 static void NAME(update_tiles)(float *C, const float *A, int sap, int sai, const float *Bm,
-                         int M, int N, int P, int accumulate, const float *gate, int gateKind,
+                         int M, int N, int P, int accumulate, float decay, const float *gate, int gateKind,
                          float *rowSums, int first, int last) {
     if (first >= last) return;
-    if (P <= UPD_DEPTH) {
-        NAME(update_slice)(C, A, sap, sai, Bm, M, N, P, 0, P, accumulate, gate, gateKind, rowSums, first, last);
+    // A decay must meet the whole sum, as the optimiser's update would: slicing
+    // would add the decayed old value to the first slice's partial sum. (So
+    // deep products with a decay run unsliced; ann_dense_momentum_batch_limit
+    // tells callers where that stops paying.)
+    if (P <= UPD_DEPTH || decay != 0.0f) {
+        NAME(update_slice)(C, A, sap, sai, Bm, M, N, P, 0, P, accumulate, decay, gate, gateKind, rowSums, first, last);
         return;
     }
     // The bias sums ride with the first slice, the gate with the last.
     for (int p0 = 0; p0 < P; p0 += UPD_DEPTH) {
         int depth = P - p0 < UPD_DEPTH ? P - p0 : UPD_DEPTH;
-        NAME(update_slice)(C, A, sap, sai, Bm, M, N, P, p0, depth, accumulate || p0 > 0,
+        NAME(update_slice)(C, A, sap, sai, Bm, M, N, P, p0, depth, accumulate || p0 > 0, 0.0f,
                            p0 + depth == P ? gate : 0, gateKind, p0 == 0 ? rowSums : 0, first, last);
     }
 }

@@ -16,11 +16,13 @@ static void sgd_range(float *w, float *v, const float *grad, size_t n,
     }
 }
 
+// Small blocks (biases) are not worth waking a team for.
+static int optimiser_team(size_t n, int threads) { return n >= 16384 && threads > 1 ? threads : 1; }
+
 void ann_sgd_momentum_step(float *w, float *v, const float *grad, size_t n,
                            float lr, float momentum, float l1, float l2,
                            int threads) {
-    // Small blocks (biases) are not worth waking a team for.
-    int team = n >= 16384 && threads > 1 ? threads : 1;
+    int team = optimiser_team(n, threads);
     if (team == 1) {
         sgd_range(w, v, grad, n, lr, momentum, l1, l2);
         return;
@@ -30,5 +32,24 @@ void ann_sgd_momentum_step(float *w, float *v, const float *grad, size_t n,
         size_t begin, end;
         ann_team_share(n, &begin, &end);
         sgd_range(w + begin, v + begin, grad + begin, end - begin, lr, momentum, l1, l2);
+    }
+}
+
+ANN_MULTIVERSION
+static void velocity_range(float *w, const float *v, size_t n, float lr) {
+    for (size_t i = 0; i < n; i++) w[i] -= lr * v[i];
+}
+
+void ann_sgd_velocity_step(float *w, const float *v, size_t n, float lr, int threads) {
+    int team = optimiser_team(n, threads);
+    if (team == 1) {
+        velocity_range(w, v, n, lr);
+        return;
+    }
+    #pragma omp parallel num_threads(team)
+    {
+        size_t begin, end;
+        ann_team_share(n, &begin, &end);
+        velocity_range(w + begin, v + begin, end - begin, lr);
     }
 }

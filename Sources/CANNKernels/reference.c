@@ -32,26 +32,45 @@ void ann_ref_dense_forward(float *Y, const float *X, const float *W, const float
         }
 }
 
-void ann_ref_dense_backward(float *dX, float *dW, float *db, const float *dY,
-                            const float *X, const float *W, int B, int in, int out,
-                            int input_activation, int accumulate) {
-    for (int o = 0; o < out; o++) {
-        for (int k = 0; k < in; k++) {
-            double s = accumulate ? dW[(size_t)o * in + k] : 0.0;
-            for (int r = 0; r < B; r++) s += (double)dY[(size_t)r * out + o] * X[(size_t)r * in + k];
-            dW[(size_t)o * in + k] = (float)s;
-        }
-        double s = accumulate ? db[o] : 0.0;
-        for (int r = 0; r < B; r++) s += dY[(size_t)r * out + o];
-        db[o] = (float)s;
-    }
-    if (!dX) return;
+// dX = (dY·W) ⊙ g'(X).
+static void ref_input_gradient(float *dX, const float *dY, const float *X, const float *W,
+                               int B, int in, int out, int input_activation) {
     for (int r = 0; r < B; r++)
         for (int k = 0; k < in; k++) {
             double s = 0.0;
             for (int o = 0; o < out; o++) s += (double)dY[(size_t)r * out + o] * W[(size_t)o * in + k];
             dX[(size_t)r * in + k] = (float)s * ref_slope(input_activation, X[(size_t)r * in + k]);
         }
+}
+
+// C[o, k] = decay·C[o, k] + Σ_r dY[r, o]·X[r, k] (C's old value unread when
+// decay is 0) and db[o] = Σ_r dY[r, o], plus db's old value when accumulateBias.
+static void ref_weight_gradient(float *C, float *db, const float *dY, const float *X,
+                                int B, int in, int out, double decay, int accumulateBias) {
+    for (int o = 0; o < out; o++) {
+        for (int k = 0; k < in; k++) {
+            double s = decay != 0.0 ? decay * C[(size_t)o * in + k] : 0.0;
+            for (int r = 0; r < B; r++) s += (double)dY[(size_t)r * out + o] * X[(size_t)r * in + k];
+            C[(size_t)o * in + k] = (float)s;
+        }
+        double s = accumulateBias ? db[o] : 0.0;
+        for (int r = 0; r < B; r++) s += dY[(size_t)r * out + o];
+        db[o] = (float)s;
+    }
+}
+
+void ann_ref_dense_backward(float *dX, float *dW, float *db, const float *dY,
+                            const float *X, const float *W, int B, int in, int out,
+                            int input_activation, int accumulate) {
+    ref_weight_gradient(dW, db, dY, X, B, in, out, accumulate ? 1.0 : 0.0, accumulate);
+    if (dX) ref_input_gradient(dX, dY, X, W, B, in, out, input_activation);
+}
+
+void ann_ref_dense_backward_momentum(float *dX, float *V, float *db, const float *dY,
+                                     const float *X, const float *W, int B, int in, int out,
+                                     int input_activation, float momentum) {
+    ref_weight_gradient(V, db, dY, X, B, in, out, momentum, 0);
+    if (dX) ref_input_gradient(dX, dY, X, W, B, in, out, input_activation);
 }
 
 void ann_ref_relu_forward(float *y, const float *x, size_t n) {
@@ -132,6 +151,10 @@ void ann_ref_sgd_momentum_step(float *w, float *v, const float *grad, size_t n,
         v[i] = momentum * v[i] + g;
         w[i] = w[i] - lr * v[i];
     }
+}
+
+void ann_ref_sgd_velocity_step(float *w, const float *v, size_t n, float lr) {
+    for (size_t i = 0; i < n; i++) w[i] = w[i] - lr * v[i];
 }
 
 void ann_ref_sum_into(float *dst, const float *const *sources, int source_count, size_t n) {

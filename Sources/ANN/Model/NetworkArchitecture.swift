@@ -38,6 +38,9 @@ public struct NetworkArchitecture: Sendable, Equatable, Codable {
     public var outputSize: Int { layerSizes[layerSizes.count - 1] }
     /// Widest layer, which sizes the gradient scratch buffers.
     var widestLayer: Int { layerSizes.max() ?? 0 }
+    /// Whether training runs the output layer as one fused step
+    /// (`ann_softmax_output_step`) rather than through the dense kernels.
+    var fusesOutputStep: Bool { output == .softmax && loss == .crossEntropy }
 
     /// Where each layer's weights and biases sit in the flat parameter block.
     public var layout: ParameterLayout { ParameterLayout(layerSizes: layerSizes) }

@@ -10,6 +10,9 @@ struct ShardStep {
     let parameters: UnsafePointer<Float>
     let kernelThreads: Int
     let denseTargets: Bool
+    /// The optimiser's velocity, when the weight gradients fold straight into it.
+    let velocity: UnsafeMutablePointer<Float>?
+    let momentum: Float
 
     func run(shard s: Int) {
         let workspace = workspaces[s]
@@ -18,7 +21,8 @@ struct ShardStep {
             into: workspace, indices: order + range.lowerBound, first: 0, rows: range.count,
             denseTargets: denseTargets, threads: kernelThreads)
         workspace.forwardBackward(
-            rows: range.count, parameters: parameters, gradientScale: 1 / Float(rows), kernelThreads: kernelThreads)
+            rows: range.count, parameters: parameters, gradientScale: 1 / Float(rows), kernelThreads: kernelThreads,
+            velocity: velocity, momentum: momentum)
         var correct = 0
         for i in 0..<range.count where workspace.predictions.pointer[i] == workspace.labels.pointer[i] {
             correct += 1

@@ -89,7 +89,16 @@ final class ShardWorkspace {
     /// Forward and backward over `rows` samples whose inputs, labels (and, for
     /// MSE, targets) are loaded; writes this shard's gradient of the loss
     /// summed over its rows and scaled by `gradientScale` (1 / minibatch size).
-    func forwardBackward(rows: Int, parameters: UnsafePointer<Float>, gradientScale: Float, kernelThreads: Int) {
+    ///
+    /// Given a `velocity` (the optimiser's, laid out as the parameters), the
+    /// weight gradient of every layer the dense kernels run (all but a fused
+    /// output step's) goes straight into it as `velocity = momentum·velocity
+    /// + gradient` instead of into `gradient`; the caller then finishes those
+    /// weights' step with `ann_sgd_velocity_step`.
+    func forwardBackward(
+        rows: Int, parameters: UnsafePointer<Float>, gradientScale: Float, kernelThreads: Int,
+        velocity: UnsafeMutablePointer<Float>? = nil, momentum: Float = 0
+    ) {
         let layerCount = layout.layers.count
         let classes = Int32(architecture.outputSize)
         let n = Int32(rows)
@@ -97,7 +106,7 @@ final class ShardWorkspace {
         var spare = deltaB.pointer
         // The output layer's own backward pass is done when the loss is.
         var backwardFrom = layerCount - 1
-        if architecture.output == .softmax && architecture.loss == .crossEntropy {
+        if architecture.fusesOutputStep {
             runLayers(0..<(layerCount - 1), rows: rows, parameters: parameters, kernelThreads: kernelThreads)
             let l = layerCount - 1
             let layer = layout.layers[l]
@@ -132,11 +141,19 @@ final class ShardWorkspace {
             // The input gradient comes out already multiplied by the previous
             // layer's activation slope; the first layer needs none.
             let inputGradient: UnsafeMutablePointer<Float>? = l > 0 ? spare : nil
-            ann_dense_backward(
-                inputGradient, gradient.pointer + layer.weightOffset, gradient.pointer + layer.biasOffset,
-                delta, activations[l].pointer, parameters + layer.weightOffset,
-                n, Int32(layer.inputs), Int32(layer.outputs), architecture.activation.kernelKind, 0,
-                Int32(kernelThreads))
+            if let velocity {
+                ann_dense_backward_momentum(
+                    inputGradient, velocity + layer.weightOffset, gradient.pointer + layer.biasOffset,
+                    delta, activations[l].pointer, parameters + layer.weightOffset,
+                    n, Int32(layer.inputs), Int32(layer.outputs), architecture.activation.kernelKind, momentum,
+                    Int32(kernelThreads))
+            } else {
+                ann_dense_backward(
+                    inputGradient, gradient.pointer + layer.weightOffset, gradient.pointer + layer.biasOffset,
+                    delta, activations[l].pointer, parameters + layer.weightOffset,
+                    n, Int32(layer.inputs), Int32(layer.outputs), architecture.activation.kernelKind, 0,
+                    Int32(kernelThreads))
+            }
             swap(&delta, &spare)
         }
     }

@@ -26,6 +26,14 @@ public final class Trainer {
     private let chunks: [UpdateChunk]
     /// Weight and bias stretches of the parameter block, computed once.
     private let segments: [(offset: Int, count: Int, isWeight: Bool)]
+    /// Per segment: whether a step folds its gradient straight into the
+    /// velocity (ShardWorkspace.forwardBackward), leaving only `w -= lr·v`.
+    /// Only with one shard (there is nothing to reduce first), no L1/L2
+    /// penalty (which needs the weights alongside the gradient), and batches
+    /// the kernel folds without giving up its cache slicing; the bits are the
+    /// same either way.
+    private let foldedSegments: [Bool]
+    private let foldsGradients: Bool
     private let sourceTable: UnsafeMutablePointer<UnsafePointer<Float>?>
 
     private var shuffler: SeededGenerator
@@ -33,7 +41,13 @@ public final class Trainer {
     private var position: RunPosition
 
     /// Prepares to train `network` (its weights are copied).
-    public init(network: Network, configuration: TrainingConfiguration) throws(ConfigurationError) {
+    public convenience init(network: Network, configuration: TrainingConfiguration) throws(ConfigurationError) {
+        try self.init(network: network, configuration: configuration, foldingGradients: true)
+    }
+
+    /// `foldingGradients: false` keeps every gradient in the gradient block,
+    /// for tests that hold the folded path to the plain one.
+    init(network: Network, configuration: TrainingConfiguration, foldingGradients: Bool) throws(ConfigurationError) {
         try configuration.validate()
         self.configuration = configuration
         architecture = network.architecture
@@ -50,6 +64,15 @@ public final class Trainer {
         }
         chunks = UpdateChunk.chunks(of: network.architecture.layout)
         segments = network.architecture.layout.segments
+        let folds = foldingGradients && plan.shards == 1 && configuration.l1 == 0 && configuration.l2 == 0
+            && configuration.batchSize <= Int(ann_dense_momentum_batch_limit())
+        let layerCount = network.architecture.layerCount
+        let outputStep = network.architecture.fusesOutputStep
+        // Segments alternate weight, bias, layer by layer.
+        foldedSegments = segments.indices.map { index in
+            folds && index % 2 == 0 && !(outputStep && index / 2 == layerCount - 1)
+        }
+        foldsGradients = foldedSegments.contains(true)
         sourceTable = .allocate(capacity: plan.shards * plan.shards)
         sourceTable.initialize(repeating: nil, count: plan.shards * plan.shards)
         shuffler = SeededGenerator(seed: configuration.seed ^ 0x5EED_0F_5A3B_1E5)
@@ -294,7 +317,9 @@ public final class Trainer {
         data.withSampleSource { source in
             let step = ShardAccess(ShardStep(
                 workspaces: workspaces, source: source, order: order, rows: rows, shards: shards,
-                parameters: parameters.pointer, kernelThreads: plan.kernelThreads, denseTargets: denseTargets))
+                parameters: parameters.pointer, kernelThreads: plan.kernelThreads, denseTargets: denseTargets,
+                velocity: foldsGradients ? velocity.pointer : nil,
+                momentum: configuration.momentum))
             if shards == 1 {
                 step.value.run(shard: 0)
             } else {
@@ -322,12 +347,18 @@ public final class Trainer {
     /// may fan out with OpenMP.
     private func updateWithKernelThreads(learningRate: Float) {
         let gradient = workspaces[0].gradient.pointer
-        for segment in segments {
-            ann_sgd_momentum_step(
-                parameters.pointer + segment.offset, velocity.pointer + segment.offset, gradient + segment.offset,
-                segment.count, learningRate, configuration.momentum,
-                segment.isWeight ? configuration.l1 : 0, segment.isWeight ? configuration.l2 : 0,
-                Int32(plan.kernelThreads))
+        for (segment, folded) in zip(segments, foldedSegments) {
+            if folded {
+                ann_sgd_velocity_step(
+                    parameters.pointer + segment.offset, velocity.pointer + segment.offset, segment.count,
+                    learningRate, Int32(plan.kernelThreads))
+            } else {
+                ann_sgd_momentum_step(
+                    parameters.pointer + segment.offset, velocity.pointer + segment.offset, gradient + segment.offset,
+                    segment.count, learningRate, configuration.momentum,
+                    segment.isWeight ? configuration.l1 : 0, segment.isWeight ? configuration.l2 : 0,
+                    Int32(plan.kernelThreads))
+            }
         }
     }
 

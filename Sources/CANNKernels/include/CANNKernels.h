@@ -43,6 +43,22 @@ void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,
                         const float *X, const float *W, int B, int in, int out,
                         int input_activation, int accumulate, int threads);
 
+// ann_dense_backward (accumulate = 0) with the weight gradient folded straight
+// into a momentum velocity instead of a gradient buffer:
+//   V (out, in) = momentum·V + dYᵀ·X
+// the velocity update of ann_sgd_momentum_step without penalties (same bits),
+// made while each gradient tile is still in registers, which saves the
+// optimiser a pass over the gradient. db and dX as ann_dense_backward.
+void ann_dense_backward_momentum(float *dX, float *V, float *db, const float *dY,
+                                 const float *X, const float *W, int B, int in, int out,
+                                 int input_activation, float momentum, int threads);
+
+// The largest batch B for which ann_dense_backward_momentum is worth calling:
+// past it the products are cut into slices that stay in cache, which the
+// fold cannot follow (it needs the whole sum at once), and the unsliced
+// product costs more than the optimiser pass the fold saves. Correct for any B.
+int ann_dense_momentum_batch_limit(void);
+
 // The output layer of a softmax classifier trained with cross-entropy,
 // forward and backward in one OpenMP region (the layer is too small to be
 // worth the two of ann_dense_forward and ann_dense_backward):
@@ -101,6 +117,10 @@ void ann_sgd_momentum_step(float *w, float *v, const float *grad, size_t n,
                            float lr, float momentum, float l1, float l2,
                            int threads);
 
+// w -= lr·v over n values: the rest of an SGD step whose velocity
+// ann_dense_backward_momentum has already updated.
+void ann_sgd_velocity_step(float *w, const float *v, size_t n, float lr, int threads);
+
 // dst[i] += Σ_s sources[s][i], adding the sources in index order so the result
 // does not depend on how the caller split [0, n) across threads.
 void ann_sum_into(float *dst, const float *const *sources, int source_count,
@@ -153,8 +173,12 @@ double ann_ref_softmax_cross_entropy(float *P, float *dZ, const float *Z,
                                      float grad_scale);
 double ann_ref_mse(float *dY, const float *Y, const float *T, int B, int C,
                    float grad_scale);
+void ann_ref_dense_backward_momentum(float *dX, float *V, float *db, const float *dY,
+                                     const float *X, const float *W, int B, int in, int out,
+                                     int input_activation, float momentum);
 void ann_ref_sgd_momentum_step(float *w, float *v, const float *grad, size_t n,
                                float lr, float momentum, float l1, float l2);
+void ann_ref_sgd_velocity_step(float *w, const float *v, size_t n, float lr);
 void ann_ref_sum_into(float *dst, const float *const *sources, int source_count,
                       size_t n);
 

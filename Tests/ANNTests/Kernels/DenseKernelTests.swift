@@ -53,6 +53,32 @@ struct DenseKernelTests {
         #expect(dW.contains { $0 != 0 })
     }
 
+    /// Folding the weight gradient into a velocity must be exactly what the
+    /// optimiser would have made of the plain gradient (so training with the
+    /// fold changes no bit), on every shape, the sliced deep one included.
+    @Test("the momentum backward equals the plain backward and a velocity update, bit for bit",
+          arguments: denseShapes.indices, [1, 2, 3])
+    func momentumFold(shapeIndex: Int, threads: Int) {
+        let (B, n, m) = denseShapes[shapeIndex]
+        let X = randomFloats(B * n, seed: 13).map { abs($0) }, W = randomFloats(m * n, seed: 14)
+        let dY = randomFloats(B * m, seed: 15), startVelocity = randomFloats(m * n, seed: 16)
+        var V = startVelocity, db = [Float](repeating: .nan, count: m), dX = [Float](repeating: .nan, count: B * n)
+        ann_dense_backward_momentum(&dX, &V, &db, dY, X, W, Int32(B), Int32(n), Int32(m), Int32(ANN_RELU), 0.9, Int32(threads))
+
+        var dW = [Float](repeating: .nan, count: m * n), plainB = db, plainX = dX
+        ann_dense_backward(&plainX, &dW, &plainB, dY, X, W, Int32(B), Int32(n), Int32(m), Int32(ANN_RELU), 0, Int32(threads))
+        var plainV = startVelocity, unusedWeights = [Float](repeating: 0, count: m * n)
+        ann_sgd_momentum_step(&unusedWeights, &plainV, dW, m * n, 0, 0.9, 0, 0, 1)
+        #expect(V == plainV)
+        #expect(db == plainB)
+        #expect(dX == plainX)
+
+        var refV = startVelocity, refB = db, refX = dX
+        ann_ref_dense_backward_momentum(&refX, &refV, &refB, dY, X, W, Int32(B), Int32(n), Int32(m), Int32(ANN_RELU), 0.9)
+        #expect(maxRelativeError(V, refV) < 1e-5)
+        #expect(maxRelativeError(db, refB) < 1e-5)
+    }
+
     /// Threads split the forward pass by columns and the backward tiles by
     /// bands of rows, down to shares narrower than a tile (the small shapes
     /// have fewer row blocks than 3 threads); every element must still be

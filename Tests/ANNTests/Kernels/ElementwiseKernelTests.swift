@@ -85,6 +85,17 @@ struct ElementwiseKernelTests {
         #expect(maxRelativeError(v, refV) < 1e-6)
     }
 
+    @Test(arguments: [1, 7, 100, 70_000])
+    func sgdVelocityStep(count: Int) {
+        var w = randomFloats(count, seed: 4)
+        let v = randomFloats(count, seed: 5)
+        var refW = w
+        ann_sgd_velocity_step(&w, v, count, 0.1, 2)
+        ann_ref_sgd_velocity_step(&refW, v, count, 0.1)
+        #expect(maxRelativeError(w, refW) < 1e-6)
+        #expect(w != randomFloats(count, seed: 4))
+    }
+
     @Test(arguments: [1, 5, 2049, 10_000], [1, 2, 3])
     func sumInto(count: Int, sources: Int) {
         let inputs = (0..<sources).map { randomFloats(count, seed: UInt64(10 + $0)) }

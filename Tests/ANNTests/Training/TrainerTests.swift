@@ -64,6 +64,28 @@ struct TrainerTests {
         #expect(many.network.parameters == one)
     }
 
+    /// With one shard, no penalty and a batch within the kernel's limit, a
+    /// step folds the weight gradients into the velocity; that must change no
+    /// bit, whichever layers it covers (all but the fused softmax output, or
+    /// all of them for MSE), up to the largest batch it folds.
+    @Test("folding gradients into the velocity gives the same weights as the plain step",
+          arguments: [Loss.crossEntropy, .meanSquaredError], [(threads: 1, batch: 32), (2, 32), (2, 128)])
+    func foldingChangesNoBit(loss: Loss, run: (threads: Int, batch: Int)) throws {
+        let data = clusteredDataset(samples: 400)
+        let architecture = try NetworkArchitecture(layerSizes: [16, 12, 4], loss: loss)
+        var settings = Self.configuration(threads: run.threads, epochs: 3, batch: run.batch, fanOut: .openmp)
+        settings.learningRate = 0.2
+        func weights(folding: Bool) throws -> [Float] {
+            let trainer = try Trainer(
+                network: Network(architecture: architecture, seed: 42), configuration: settings, foldingGradients: folding)
+            return try trainer.train(on: data).network.parameters
+        }
+        let folded = try weights(folding: true), plain = try weights(folding: false)
+        let start = Network(architecture: architecture, seed: 42).parameters
+        #expect(folded == plain)
+        #expect(folded != start)
+    }
+
     @Test("a different seed gives different weights")
     func seedMatters() throws {
         let data = clusteredDataset(samples: 100)
