@@ -138,10 +138,23 @@ static void run_tiles(update_worker work, const rank_update *u, size_t first, si
          u->rowSums, (int)first, (int)last);
 }
 
-// ann_dense_backward, with dW (=|+=) or, given a decay, dW = decay·dW + the product.
+// The rows of dW this thread's band covers, [*first, *last): set when the
+// band is whole row blocks (band_share), else the thread has no rows to itself.
+static int band_rows(const rank_update *u, int stripWidth, size_t firstTile, size_t lastTile,
+                     size_t *first, size_t *last) {
+    size_t strips = strip_count(u, stripWidth);
+    if (row_block_count(u) < (size_t)omp_get_num_threads()) return 0;
+    *first = firstTile / strips * UPD_ROWS;
+    *last = lastTile / strips * UPD_ROWS < (size_t)u->M ? lastTile / strips * UPD_ROWS : (size_t)u->M;
+    return 1;
+}
+
+// ann_dense_backward, with dW (=|+=) or, given a decay, dW = decay·dW + the
+// product; given step_W, then step_W -= lr·dW (dW being a velocity).
 static void dense_backward(float *dX, float *dW, float *db, const float *dY,
                            const float *X, const float *W, int B, int in, int out,
-                           int input_activation, int accumulate, float decay, int threads) {
+                           int input_activation, int accumulate, float decay,
+                           float *step_W, float lr, int threads) {
     // dW[o, k] = Σ_b dY[b, o]·X[b, k]:  A(p=b, i=o) = dY[b·out + o]; db[o] = Σ_b A(b, o).
     rank_update weights = {dW, dY, out, 1, X, out, in, B, accumulate, decay, 0, ANN_IDENTITY, db};
     // dX[b, k] = Σ_o dY[b, o]·W[o, k]:  A(p=o, i=b) = dY[b·out + o], then ⊙ g'(X).
@@ -151,20 +164,40 @@ static void dense_backward(float *dX, float *dW, float *db, const float *dY,
     int stripWidth = (wide ? 16 : 8) * UPD_VECS;
     size_t weightTiles = (size_t)update_tile_count(&weights, stripWidth);
     size_t inputTiles = dX ? (size_t)update_tile_count(&inputs, stripWidth) : 0;
+    size_t weightCount = (size_t)out * in;
     if (threads <= 1) {
         run_tiles(work, &weights, 0, weightTiles);
         if (dX) run_tiles(work, &inputs, 0, inputTiles);
+        if (step_W) ann_sgd_velocity_step(step_W, dW, weightCount, lr, 1);
         return;
     }
-    // One region for both products (they are independent: no barrier between).
+    // One region for both products (they are independent: no barrier between)
+    // and the weights' step.
     #pragma omp parallel num_threads(threads)
     {
         size_t first, last;
         band_share(&weights, stripWidth, &first, &last);
         run_tiles(work, &weights, first, last);
+        size_t rowFirst = 0, rowLast = 0;
+        int ownRows = band_rows(&weights, stripWidth, first, last, &rowFirst, &rowLast);
         if (dX) {
             band_share(&inputs, stripWidth, &first, &last);
             run_tiles(work, &inputs, first, last);
+        }
+        if (step_W) {
+            // dX reads every row of the old W, and a band of tiles narrower
+            // than a row block shares its rows: then all must be done first.
+            if (dX || !ownRows) {
+                #pragma omp barrier
+            }
+            // Each thread steps the rows it just folded, while they are in its cache.
+            if (ownRows) {
+                ann_sgd_velocity_step(step_W + rowFirst * in, dW + rowFirst * in, (rowLast - rowFirst) * in, lr, 1);
+            } else {
+                size_t begin, end;
+                ann_team_share(weightCount, &begin, &end);
+                ann_sgd_velocity_step(step_W + begin, dW + begin, end - begin, lr, 1);
+            }
         }
     }
 }
@@ -172,15 +205,15 @@ static void dense_backward(float *dX, float *dW, float *db, const float *dY,
 void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,
                         const float *X, const float *W, int B, int in, int out,
                         int input_activation, int accumulate, int threads) {
-    dense_backward(dX, dW, db, dY, X, W, B, in, out, input_activation, accumulate, 0.0f, threads);
+    dense_backward(dX, dW, db, dY, X, W, B, in, out, input_activation, accumulate, 0.0f, 0, 0.0f, threads);
 }
 
-int ann_dense_momentum_batch_limit(void) { return UPD_DEPTH; }
+int ann_dense_sgd_batch_limit(void) { return UPD_DEPTH; }
 
-void ann_dense_backward_momentum(float *dX, float *V, float *db, const float *dY,
-                                 const float *X, const float *W, int B, int in, int out,
-                                 int input_activation, float momentum, int threads) {
-    dense_backward(dX, V, db, dY, X, W, B, in, out, input_activation, 0, momentum, threads);
+void ann_dense_backward_sgd(float *dX, float *W, float *V, float *db, const float *dY,
+                            const float *X, int B, int in, int out, int input_activation,
+                            float momentum, float lr, int threads) {
+    dense_backward(dX, V, db, dY, X, W, B, in, out, input_activation, 0, momentum, W, lr, threads);
 }
 
 // This thread's run of rows: whole row blocks of UPD_ROWS, so that its dX

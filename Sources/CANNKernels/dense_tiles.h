@@ -228,7 +228,7 @@ static void NAME(update_tiles)(float *C, const float *A, int sap, int sai, const
     if (first >= last) return;
     // A decay must meet the whole sum, as the optimiser's update would: slicing
     // would add the decayed old value to the first slice's partial sum. (So
-    // deep products with a decay run unsliced; ann_dense_momentum_batch_limit
+    // deep products with a decay run unsliced; ann_dense_sgd_batch_limit
     // tells callers where that stops paying.)
     if (P <= UPD_DEPTH || decay != 0.0f) {
         NAME(update_slice)(C, A, sap, sai, Bm, M, N, P, 0, P, accumulate, decay, gate, gateKind, rowSums, first, last);

@@ -66,11 +66,12 @@ void ann_ref_dense_backward(float *dX, float *dW, float *db, const float *dY,
     if (dX) ref_input_gradient(dX, dY, X, W, B, in, out, input_activation);
 }
 
-void ann_ref_dense_backward_momentum(float *dX, float *V, float *db, const float *dY,
-                                     const float *X, const float *W, int B, int in, int out,
-                                     int input_activation, float momentum) {
+void ann_ref_dense_backward_sgd(float *dX, float *W, float *V, float *db, const float *dY,
+                                const float *X, int B, int in, int out, int input_activation,
+                                float momentum, float lr) {
     ref_weight_gradient(V, db, dY, X, B, in, out, momentum, 0);
     if (dX) ref_input_gradient(dX, dY, X, W, B, in, out, input_activation);
+    ann_ref_sgd_velocity_step(W, V, (size_t)out * in, lr);
 }
 
 void ann_ref_relu_forward(float *y, const float *x, size_t n) {

@@ -10,9 +10,8 @@ struct ShardStep {
     let parameters: UnsafePointer<Float>
     let kernelThreads: Int
     let denseTargets: Bool
-    /// The optimiser's velocity, when the weight gradients fold straight into it.
-    let velocity: UnsafeMutablePointer<Float>?
-    let momentum: Float
+    /// The weights' step, when the backward pass takes it.
+    let weightStep: WeightStep?
 
     func run(shard s: Int) {
         let workspace = workspaces[s]
@@ -22,7 +21,7 @@ struct ShardStep {
             denseTargets: denseTargets, threads: kernelThreads)
         workspace.forwardBackward(
             rows: range.count, parameters: parameters, gradientScale: 1 / Float(rows), kernelThreads: kernelThreads,
-            velocity: velocity, momentum: momentum)
+            weightStep: weightStep)
         var correct = 0
         for i in 0..<range.count where workspace.predictions.pointer[i] == workspace.labels.pointer[i] {
             correct += 1

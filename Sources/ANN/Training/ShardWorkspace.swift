@@ -90,14 +90,13 @@ final class ShardWorkspace {
     /// MSE, targets) are loaded; writes this shard's gradient of the loss
     /// summed over its rows and scaled by `gradientScale` (1 / minibatch size).
     ///
-    /// Given a `velocity` (the optimiser's, laid out as the parameters), the
-    /// weight gradient of every layer the dense kernels run (all but a fused
-    /// output step's) goes straight into it as `velocity = momentum·velocity
-    /// + gradient` instead of into `gradient`; the caller then finishes those
-    /// weights' step with `ann_sgd_velocity_step`.
+    /// Given a `weightStep`, every layer the dense kernels run (all but a
+    /// fused output step's) also takes its weights' SGD step in the same pass
+    /// (`ann_dense_backward_sgd`): their gradient goes into the velocity, not
+    /// into `gradient`, and the caller steps only the rest.
     func forwardBackward(
         rows: Int, parameters: UnsafePointer<Float>, gradientScale: Float, kernelThreads: Int,
-        velocity: UnsafeMutablePointer<Float>? = nil, momentum: Float = 0
+        weightStep: WeightStep? = nil
     ) {
         let layerCount = layout.layers.count
         let classes = Int32(architecture.outputSize)
@@ -141,12 +140,12 @@ final class ShardWorkspace {
             // The input gradient comes out already multiplied by the previous
             // layer's activation slope; the first layer needs none.
             let inputGradient: UnsafeMutablePointer<Float>? = l > 0 ? spare : nil
-            if let velocity {
-                ann_dense_backward_momentum(
-                    inputGradient, velocity + layer.weightOffset, gradient.pointer + layer.biasOffset,
-                    delta, activations[l].pointer, parameters + layer.weightOffset,
-                    n, Int32(layer.inputs), Int32(layer.outputs), architecture.activation.kernelKind, momentum,
-                    Int32(kernelThreads))
+            if let weightStep {
+                ann_dense_backward_sgd(
+                    inputGradient, weightStep.parameters + layer.weightOffset, weightStep.velocity + layer.weightOffset,
+                    gradient.pointer + layer.biasOffset, delta, activations[l].pointer,
+                    n, Int32(layer.inputs), Int32(layer.outputs), architecture.activation.kernelKind,
+                    weightStep.momentum, weightStep.learningRate, Int32(kernelThreads))
             } else {
                 ann_dense_backward(
                     inputGradient, gradient.pointer + layer.weightOffset, gradient.pointer + layer.biasOffset,
@@ -157,4 +156,14 @@ final class ShardWorkspace {
             swap(&delta, &spare)
         }
     }
+}
+
+/// The optimiser's state and settings for a step taken inside the backward
+/// pass: `parameters` and `velocity` are the whole blocks, as laid out by
+/// the architecture.
+struct WeightStep {
+    let parameters: UnsafeMutablePointer<Float>
+    let velocity: UnsafeMutablePointer<Float>
+    let momentum: Float
+    let learningRate: Float
 }

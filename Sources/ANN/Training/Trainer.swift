@@ -26,12 +26,11 @@ public final class Trainer {
     private let chunks: [UpdateChunk]
     /// Weight and bias stretches of the parameter block, computed once.
     private let segments: [(offset: Int, count: Int, isWeight: Bool)]
-    /// Per segment: whether a step folds its gradient straight into the
-    /// velocity (ShardWorkspace.forwardBackward), leaving only `w -= lr·v`.
-    /// Only with one shard (there is nothing to reduce first), no L1/L2
-    /// penalty (which needs the weights alongside the gradient), and batches
-    /// the kernel folds without giving up its cache slicing; the bits are the
-    /// same either way.
+    /// Per segment: whether the backward pass steps it (`WeightStep`), its
+    /// gradient folded straight into the velocity. Only with one shard (there
+    /// is nothing to reduce first), no L1/L2 penalty (which needs the weights
+    /// alongside the gradient), and batches the kernel folds without giving up
+    /// its cache slicing; the bits are the same either way.
     private let foldedSegments: [Bool]
     private let foldsGradients: Bool
     private let sourceTable: UnsafeMutablePointer<UnsafePointer<Float>?>
@@ -65,7 +64,7 @@ public final class Trainer {
         chunks = UpdateChunk.chunks(of: network.architecture.layout)
         segments = network.architecture.layout.segments
         let folds = foldingGradients && plan.shards == 1 && configuration.l1 == 0 && configuration.l2 == 0
-            && configuration.batchSize <= Int(ann_dense_momentum_batch_limit())
+            && configuration.batchSize <= Int(ann_dense_sgd_batch_limit())
         let layerCount = network.architecture.layerCount
         let outputStep = network.architecture.fusesOutputStep
         // Segments alternate weight, bias, layer by layer.
@@ -318,8 +317,9 @@ public final class Trainer {
             let step = ShardAccess(ShardStep(
                 workspaces: workspaces, source: source, order: order, rows: rows, shards: shards,
                 parameters: parameters.pointer, kernelThreads: plan.kernelThreads, denseTargets: denseTargets,
-                velocity: foldsGradients ? velocity.pointer : nil,
-                momentum: configuration.momentum))
+                weightStep: foldsGradients ? WeightStep(
+                    parameters: parameters.pointer, velocity: velocity.pointer,
+                    momentum: configuration.momentum, learningRate: learningRate) : nil))
             if shards == 1 {
                 step.value.run(shard: 0)
             } else {
@@ -344,21 +344,15 @@ public final class Trainer {
     }
 
     /// With a single shard there is nothing to reduce, and the update itself
-    /// may fan out with OpenMP.
+    /// may fan out with OpenMP. Segments the backward pass stepped are done.
     private func updateWithKernelThreads(learningRate: Float) {
         let gradient = workspaces[0].gradient.pointer
-        for (segment, folded) in zip(segments, foldedSegments) {
-            if folded {
-                ann_sgd_velocity_step(
-                    parameters.pointer + segment.offset, velocity.pointer + segment.offset, segment.count,
-                    learningRate, Int32(plan.kernelThreads))
-            } else {
-                ann_sgd_momentum_step(
-                    parameters.pointer + segment.offset, velocity.pointer + segment.offset, gradient + segment.offset,
-                    segment.count, learningRate, configuration.momentum,
-                    segment.isWeight ? configuration.l1 : 0, segment.isWeight ? configuration.l2 : 0,
-                    Int32(plan.kernelThreads))
-            }
+        for (segment, folded) in zip(segments, foldedSegments) where !folded {
+            ann_sgd_momentum_step(
+                parameters.pointer + segment.offset, velocity.pointer + segment.offset, gradient + segment.offset,
+                segment.count, learningRate, configuration.momentum,
+                segment.isWeight ? configuration.l1 : 0, segment.isWeight ? configuration.l2 : 0,
+                Int32(plan.kernelThreads))
         }
     }
 

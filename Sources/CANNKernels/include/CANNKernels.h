@@ -43,21 +43,23 @@ void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,
                         const float *X, const float *W, int B, int in, int out,
                         int input_activation, int accumulate, int threads);
 
-// ann_dense_backward (accumulate = 0) with the weight gradient folded straight
-// into a momentum velocity instead of a gradient buffer:
-//   V (out, in) = momentum·V + dYᵀ·X
-// the velocity update of ann_sgd_momentum_step without penalties (same bits),
-// made while each gradient tile is still in registers, which saves the
-// optimiser a pass over the gradient. db and dX as ann_dense_backward.
-void ann_dense_backward_momentum(float *dX, float *V, float *db, const float *dY,
-                                 const float *X, const float *W, int B, int in, int out,
-                                 int input_activation, float momentum, int threads);
+// ann_dense_backward (accumulate = 0) and the weights' SGD step with
+// momentum (no penalty) in one pass, the weight gradient never stored:
+//   V (out, in) = momentum·V + dYᵀ·X   (folded in while each tile is in registers)
+//   dX = (dY·W) ⊙ g'(X)                (from W before the step; skipped when NULL)
+//   W -= lr·V                           (each thread the rows it folded)
+//   db = Σ_rows dY                      (the biases' step is the caller's)
+// Same bits as ann_dense_backward followed by ann_sgd_momentum_step with
+// l1 = l2 = 0; it saves the optimiser's pass over the gradient and a fork.
+void ann_dense_backward_sgd(float *dX, float *W, float *V, float *db, const float *dY,
+                            const float *X, int B, int in, int out, int input_activation,
+                            float momentum, float lr, int threads);
 
-// The largest batch B for which ann_dense_backward_momentum is worth calling:
+// The largest batch B for which ann_dense_backward_sgd is worth calling:
 // past it the products are cut into slices that stay in cache, which the
 // fold cannot follow (it needs the whole sum at once), and the unsliced
 // product costs more than the optimiser pass the fold saves. Correct for any B.
-int ann_dense_momentum_batch_limit(void);
+int ann_dense_sgd_batch_limit(void);
 
 // The output layer of a softmax classifier trained with cross-entropy,
 // forward and backward in one OpenMP region (the layer is too small to be
@@ -117,8 +119,8 @@ void ann_sgd_momentum_step(float *w, float *v, const float *grad, size_t n,
                            float lr, float momentum, float l1, float l2,
                            int threads);
 
-// w -= lr·v over n values: the rest of an SGD step whose velocity
-// ann_dense_backward_momentum has already updated.
+// w -= lr·v over n values: the rest of an SGD step whose velocity is
+// already updated (ann_dense_backward_sgd ends with it).
 void ann_sgd_velocity_step(float *w, const float *v, size_t n, float lr, int threads);
 
 // dst[i] += Σ_s sources[s][i], adding the sources in index order so the result
@@ -173,9 +175,9 @@ double ann_ref_softmax_cross_entropy(float *P, float *dZ, const float *Z,
                                      float grad_scale);
 double ann_ref_mse(float *dY, const float *Y, const float *T, int B, int C,
                    float grad_scale);
-void ann_ref_dense_backward_momentum(float *dX, float *V, float *db, const float *dY,
-                                     const float *X, const float *W, int B, int in, int out,
-                                     int input_activation, float momentum);
+void ann_ref_dense_backward_sgd(float *dX, float *W, float *V, float *db, const float *dY,
+                                const float *X, int B, int in, int out, int input_activation,
+                                float momentum, float lr);
 void ann_ref_sgd_momentum_step(float *w, float *v, const float *grad, size_t n,
                                float lr, float momentum, float l1, float l2);
 void ann_ref_sgd_velocity_step(float *w, const float *v, size_t n, float lr);
