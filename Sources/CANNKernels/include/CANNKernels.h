@@ -150,7 +150,7 @@ int ann_dense_vector_width(void);
 
 // Nanoseconds of an OpenMP fork/join of a team of `threads`, and of one
 // barrier inside such a team, each the median of five batches of rounds/5:
-// the synchronisation the OpenMP fan-out pays about eight times a step (a
+// the synchronisation the OpenMP fan-out pays about six times a step (a
 // diagnostic; it says how far apart the cores are right now). Returns the
 // size of the team OpenMP formed (OMP_THREAD_LIMIT may cap it).
 int ann_openmp_sync_latency(int threads, int rounds, double *fork_join_ns, double *barrier_ns);
