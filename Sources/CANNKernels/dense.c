@@ -118,10 +118,10 @@ static int update_tile_count(const rank_update *u, int stripWidth) {
 // This thread's run of a product's tiles (numbered row-major, see
 // update_tiles): a band of whole row blocks when there are at least as many
 // row blocks as threads, else an equal run of tiles. A band of dW's rows is
-// then computed, stepped by the optimiser (which splits the parameter block
-// evenly) and read by the next forward pass (which splits the columns
-// evenly) on one thread: exactly so for the default network on 2 threads, to
-// within a row block elsewhere.
+// then computed, stepped (in the same region by ann_dense_backward_sgd, else
+// by the optimiser, which splits the parameter block evenly) and read by the
+// next forward pass (which splits the columns evenly) on one thread: exactly
+// so for the default network on 2 threads, to within a row block elsewhere.
 static void band_share(const rank_update *u, int stripWidth, size_t *first, size_t *last) {
     size_t strips = strip_count(u, stripWidth), blocks = row_block_count(u);
     if (blocks >= (size_t)omp_get_num_threads()) {
@@ -143,7 +143,7 @@ static void run_tiles(update_worker work, const rank_update *u, size_t first, si
 static int band_rows(const rank_update *u, int stripWidth, size_t firstTile, size_t lastTile,
                      size_t *first, size_t *last) {
     size_t strips = strip_count(u, stripWidth);
-    if (row_block_count(u) < (size_t)omp_get_num_threads()) return 0;
+    if (strips == 0 || row_block_count(u) < (size_t)omp_get_num_threads()) return 0;
     *first = firstTile / strips * UPD_ROWS;
     *last = lastTile / strips * UPD_ROWS < (size_t)u->M ? lastTile / strips * UPD_ROWS : (size_t)u->M;
     return 1;
@@ -155,6 +155,15 @@ static void dense_backward(float *dX, float *dW, float *db, const float *dY,
                            const float *X, const float *W, int B, int in, int out,
                            int input_activation, int accumulate, float decay,
                            float *step_W, float lr, int threads) {
+    // No inputs, no tiles: the bias sums ride with the tiles, so do them here.
+    if (in == 0) {
+        for (int o = 0; o < out; o++) {
+            float sum = accumulate ? db[o] : 0.0f;
+            for (int r = 0; r < B; r++) sum += dY[(size_t)r * out + o];
+            db[o] = sum;
+        }
+        return;
+    }
     // dW[o, k] = Σ_b dY[b, o]·X[b, k]:  A(p=b, i=o) = dY[b·out + o]; db[o] = Σ_b A(b, o).
     rank_update weights = {dW, dY, out, 1, X, out, in, B, accumulate, decay, 0, ANN_IDENTITY, db};
     // dX[b, k] = Σ_o dY[b, o]·W[o, k]:  A(p=o, i=b) = dY[b·out + o], then ⊙ g'(X).
@@ -179,7 +188,7 @@ static void dense_backward(float *dX, float *dW, float *db, const float *dY,
         band_share(&weights, stripWidth, &first, &last);
         run_tiles(work, &weights, first, last);
         size_t rowFirst = 0, rowLast = 0;
-        int ownRows = band_rows(&weights, stripWidth, first, last, &rowFirst, &rowLast);
+        int ownRows = step_W && band_rows(&weights, stripWidth, first, last, &rowFirst, &rowLast);
         if (dX) {
             band_share(&inputs, stripWidth, &first, &last);
             run_tiles(work, &inputs, first, last);

@@ -55,7 +55,7 @@ void ann_softmax_backward(float *dZ, const float *dP, const float *P, int B, int
     }
 }
 
-// The cross-entropy rows of `first` ≤ SOFTMAX_BLOCK rows whose softmax is in P:
+// The cross-entropy of `rows` ≤ SOFTMAX_BLOCK rows whose softmax is in P:
 // each row's loss into rowLoss, its logit gradient into dZ.
 ANN_INLINE void cross_entropy_block(float *dZ, float *rowLoss, const float *P, const float *Z,
                                     const int32_t *labels, int rows, int C, float grad_scale,

@@ -160,7 +160,8 @@ final class ShardWorkspace {
 
 /// The optimiser's state and settings for a step taken inside the backward
 /// pass: `parameters` and `velocity` are the whole blocks, as laid out by
-/// the architecture.
+/// the architecture, and `parameters` is the very block `forwardBackward`
+/// reads the weights from (the stepped layers read W for dX from here).
 struct WeightStep {
     let parameters: UnsafeMutablePointer<Float>
     let velocity: UnsafeMutablePointer<Float>

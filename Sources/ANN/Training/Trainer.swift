@@ -67,10 +67,11 @@ public final class Trainer {
             && configuration.batchSize <= Int(ann_dense_sgd_batch_limit())
         let layerCount = network.architecture.layerCount
         let outputStep = network.architecture.fusesOutputStep
-        // Segments alternate weight, bias, layer by layer.
-        foldedSegments = segments.indices.map { index in
-            folds && index % 2 == 0 && !(outputStep && index / 2 == layerCount - 1)
+        // The layout's segments are each layer's weights, then its biases.
+        foldedSegments = (0..<layerCount).flatMap { layer in
+            [folds && !(outputStep && layer == layerCount - 1), false]
         }
+        assert(foldedSegments.count == segments.count)
         foldsGradients = foldedSegments.contains(true)
         sourceTable = .allocate(capacity: plan.shards * plan.shards)
         sourceTable.initialize(repeating: nil, count: plan.shards * plan.shards)

@@ -47,27 +47,32 @@ void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,
 // momentum (no penalty) in one pass, the weight gradient never stored:
 //   V (out, in) = momentum·V + dYᵀ·X   (folded in while each tile is in registers)
 //   dX = (dY·W) ⊙ g'(X)                (from W before the step; skipped when NULL)
-//   W -= lr·V                           (each thread the rows it folded)
+//   W -= lr·V                           (each thread the rows it folded; with
+//                                        fewer row blocks than threads, an even
+//                                        split after a barrier)
 //   db = Σ_rows dY                      (the biases' step is the caller's)
-// Same bits as ann_dense_backward followed by ann_sgd_momentum_step with
-// l1 = l2 = 0; it saves the optimiser's pass over the gradient and a fork.
+// For finite W and V, the same bits as ann_dense_backward followed by
+// ann_sgd_momentum_step with l1 = l2 = 0 (with momentum 0 the old V is not
+// read at all); it saves the optimiser's pass over the gradient and a fork.
 void ann_dense_backward_sgd(float *dX, float *W, float *V, float *db, const float *dY,
                             const float *X, int B, int in, int out, int input_activation,
                             float momentum, float lr, int threads);
 
 // The largest batch B for which ann_dense_backward_sgd is worth calling:
-// past it the products are cut into slices that stay in cache, which the
-// fold cannot follow (it needs the whole sum at once), and the unsliced
-// product costs more than the optimiser pass the fold saves. Correct for any B.
+// past it ann_dense_backward cuts the weight-gradient product into slices of
+// the batch that stay in cache, which the fold cannot follow (it needs the
+// whole sum at once), and the unsliced product costs more than the optimiser
+// pass the fold saves. Correct for any B.
 int ann_dense_sgd_batch_limit(void);
 
 // The output layer of a softmax classifier trained with cross-entropy,
 // forward and backward in one OpenMP region (the layer is too small to be
-// worth the two of ann_dense_forward and ann_dense_backward):
+// worth two regions with the softmax and argmax on one thread between them):
 //   Z = X·Wᵀ + b, P = softmax(Z), predictions = argmax of each row of P,
-//   row_loss[r] = −log P[r, labels[r]], dZ = (P − onehot(labels)) · grad_scale,
-//   then dW, db (overwritten) and dX (skipped when NULL) as ann_dense_backward
-//   computes them from dY = dZ.
+//   row_loss[r] = −log softmax(Z)[r, labels[r]] (from the logits),
+//   dZ = (P − onehot(labels)) · grad_scale, then dW, db (overwritten) and
+//   dX = (dZ·W) ⊙ g'(X) (skipped when NULL) as ann_dense_backward computes
+//   them from dY = dZ.
 // X (B, in), W (classes, in), b (classes); Z, P, dZ (B, classes); row_loss,
 // predictions, labels (B); dX (B, in). Labels must lie in [0, classes). Each
 // output has the same bits as the separate kernels give, for any `threads`.

@@ -83,6 +83,41 @@ struct DenseKernelTests {
         #expect(maxRelativeError(dX, refX) < 1e-5)
     }
 
+    /// The first layer (no dX, so no barrier before the step) with every
+    /// activation, and momentum 0 (the old velocity then is not read).
+    @Test("the SGD backward without dX, any momentum and activation, equals the plain path",
+          arguments: [(64, 784, 256), (7, 13, 11), (3, 5, 7)], [0, 0.9] as [Float])
+    func backwardWithStepFirstLayer(shape: (Int, Int, Int), momentum: Float) {
+        let (B, n, m) = shape
+        let X = randomFloats(B * n, seed: 18).map { abs($0) }, startW = randomFloats(m * n, seed: 19)
+        let dY = randomFloats(B * m, seed: 20), startV = randomFloats(m * n, seed: 21)
+        for kind in Self.kinds {
+            for threads: Int32 in [1, 2, 3] {
+                var W = startW, V = startV, db = [Float](repeating: .nan, count: m)
+                ann_dense_backward_sgd(nil, &W, &V, &db, dY, X, Int32(B), Int32(n), Int32(m), kind, momentum, 0.05, threads)
+                var dW = [Float](repeating: .nan, count: m * n), plainB = db, plainW = startW, plainV = startV
+                ann_dense_backward(nil, &dW, &plainB, dY, X, startW, Int32(B), Int32(n), Int32(m), kind, 0, threads)
+                ann_sgd_momentum_step(&plainW, &plainV, dW, m * n, 0.05, momentum, 0, 0, 1)
+                #expect(W == plainW && V == plainV && db == plainB, "activation \(kind), \(threads) threads")
+            }
+        }
+    }
+
+    /// A layer with no inputs has no tiles to carry the bias sums (and once
+    /// divided by its zero strips).
+    @Test("a layer without inputs still sums its bias gradient", arguments: [1, 2])
+    func backwardWithoutInputs(threads: Int) {
+        let (B, m) = (5, 9)
+        let dY = randomFloats(B * m, seed: 17)
+        // Zero-sized matrices: nothing to point at.
+        var db = [Float](repeating: .nan, count: m), sgdB = db, refB = db
+        ann_dense_backward(nil, nil, &db, dY, nil, nil, Int32(B), 0, Int32(m), Int32(ANN_RELU), 0, Int32(threads))
+        ann_dense_backward_sgd(nil, nil, nil, &sgdB, dY, nil, Int32(B), 0, Int32(m), Int32(ANN_RELU), 0.9, 0.1, Int32(threads))
+        ann_ref_dense_backward(nil, nil, &refB, dY, nil, nil, Int32(B), 0, Int32(m), Int32(ANN_RELU), 0)
+        #expect(maxRelativeError(db, refB) < 1e-6)
+        #expect(sgdB == db)
+    }
+
     /// Threads split the forward pass by columns and the backward tiles by
     /// bands of rows, down to shares narrower than a tile (the small shapes
     /// have fewer row blocks than 3 threads); every element must still be
