@@ -87,14 +87,14 @@ ANN_MULTIVERSION
 double ann_softmax_cross_entropy(float *P, float *dZ, const float *Z,
                                  const int32_t *labels, int B, int C,
                                  float grad_scale) {
+    // A block's row losses at a time, summed in row order.
     double loss = 0.0;
-    float rowMax[SOFTMAX_BLOCK], logSum[SOFTMAX_BLOCK], rowLoss[SOFTMAX_BLOCK];
+    float rowLoss[SOFTMAX_BLOCK];
     for (int first = 0; first < B; first += SOFTMAX_BLOCK) {
         int rows = B - first < SOFTMAX_BLOCK ? B - first : SOFTMAX_BLOCK;
         size_t offset = (size_t)first * C;
-        softmax_block(P + offset, Z + offset, rows, C, rowMax, logSum);
-        cross_entropy_block(dZ + offset, rowLoss, P + offset, Z + offset, labels + first, rows, C,
-                            grad_scale, rowMax, logSum);
+        ann_softmax_cross_entropy_rows(P + offset, dZ + offset, rowLoss, Z + offset, labels + first, rows, C,
+                                       grad_scale);
         for (int r = 0; r < rows; r++) loss += (double)rowLoss[r];
     }
     return loss;
