@@ -71,7 +71,7 @@ static int wide_vectors(void) { return 0; }
 int ann_dense_vector_width(void) { return wide_vectors() ? 16 : 8; }
 
 typedef void (*forward_worker)(float *, const float *, const float *, const float *, int, int, int, int, int, int);
-typedef void (*update_worker)(float *, const float *, int, int, const float *, int, int, int, int, float,
+typedef void (*update_worker)(float *, const float *, int, int, const float *, int, int, int, int, int, float,
                               const float *, int, float *, int, int);
 
 void ann_dense_forward(float *Y, const float *X, const float *W, const float *b,
@@ -100,7 +100,8 @@ typedef struct {
     const float *A;
     int sap, sai;
     const float *Bm;
-    int M, N, P, accumulate;
+    // C, Bm and gate rows are ld floats apart (ld > N: a range of columns).
+    int M, N, ld, P, accumulate;
     float decay;
     const float *gate;
     int gateKind;
@@ -133,8 +134,32 @@ static void band_share(const rank_update *u, int stripWidth, size_t *first, size
     }
 }
 
+// This thread's share of dX = dY·W as a product of its own: a range of
+// columns, whole vectors of `vectorWidth` (no bit changes: see update_tiles).
+// Split by rows instead, every thread reads all of W, including the rows
+// other threads step right after (a cache line read by two cores costs its
+// writer a round trip); split by columns, only its columns of those rows,
+// and the next layer's dW band (its rows are these columns) then finds its
+// dY in this thread's cache. Every thread reads all of dY instead, B·out
+// floats against W's out·in: worth it while the batch is narrower than the
+// input. Returns 0 (split by rows) otherwise, or with fewer vectors than threads.
+static int dx_column_part(const rank_update *inputs, int vectorWidth, rank_update *part) {
+    size_t vectors = (size_t)((inputs->N + vectorWidth - 1) / vectorWidth);
+    if (inputs->M >= inputs->N || vectors < (size_t)omp_get_num_threads()) return 0;
+    size_t first, last;
+    ann_team_share(vectors, &first, &last);
+    size_t begin = first * (size_t)vectorWidth;
+    size_t end = last * (size_t)vectorWidth < (size_t)inputs->N ? last * (size_t)vectorWidth : (size_t)inputs->N;
+    *part = *inputs;
+    part->C += begin;
+    part->Bm += begin;
+    if (part->gate) part->gate += begin;
+    part->N = (int)(end - begin);
+    return 1;
+}
+
 static void run_tiles(update_worker work, const rank_update *u, size_t first, size_t last) {
-    work(u->C, u->A, u->sap, u->sai, u->Bm, u->M, u->N, u->P, u->accumulate, u->decay, u->gate, u->gateKind,
+    work(u->C, u->A, u->sap, u->sai, u->Bm, u->M, u->N, u->ld, u->P, u->accumulate, u->decay, u->gate, u->gateKind,
          u->rowSums, (int)first, (int)last);
 }
 
@@ -165,9 +190,9 @@ static void dense_backward(float *dX, float *dW, float *db, const float *dY,
         return;
     }
     // dW[o, k] = Σ_b dY[b, o]·X[b, k]:  A(p=b, i=o) = dY[b·out + o]; db[o] = Σ_b A(b, o).
-    rank_update weights = {dW, dY, out, 1, X, out, in, B, accumulate, decay, 0, ANN_IDENTITY, db};
+    rank_update weights = {dW, dY, out, 1, X, out, in, in, B, accumulate, decay, 0, ANN_IDENTITY, db};
     // dX[b, k] = Σ_o dY[b, o]·W[o, k]:  A(p=o, i=b) = dY[b·out + o], then ⊙ g'(X).
-    rank_update inputs = {dX, dY, 1, out, W, B, in, out, 0, 0.0f, X, input_activation, 0};
+    rank_update inputs = {dX, dY, 1, out, W, B, in, in, out, 0, 0.0f, X, input_activation, 0};
     int wide = wide_vectors();
     update_worker work = wide ? update_tiles_w16 : update_tiles_w8;
     int stripWidth = (wide ? 16 : 8) * UPD_VECS;
@@ -190,8 +215,13 @@ static void dense_backward(float *dX, float *dW, float *db, const float *dY,
         size_t rowFirst = 0, rowLast = 0;
         int ownRows = step_W && band_rows(&weights, stripWidth, first, last, &rowFirst, &rowLast);
         if (dX) {
-            band_share(&inputs, stripWidth, &first, &last);
-            run_tiles(work, &inputs, first, last);
+            rank_update part;
+            if (dx_column_part(&inputs, wide ? 16 : 8, &part)) {
+                run_tiles(work, &part, 0, (size_t)update_tile_count(&part, stripWidth));
+            } else {
+                band_share(&inputs, stripWidth, &first, &last);
+                run_tiles(work, &inputs, first, last);
+            }
         }
         if (step_W) {
             // dX reads every row of the old W, and a band of tiles narrower
@@ -264,8 +294,8 @@ void ann_softmax_output_step(float *Z, float *P, float *dZ, float *row_loss, int
     update_worker update = wide ? update_tiles_w16 : update_tiles_w8;
     int stripWidth = (wide ? 16 : 8) * UPD_VECS;
     // The same two products as ann_dense_backward, with dZ as dY.
-    rank_update weights = {dW, dZ, classes, 1, X, classes, in, B, 0, 0.0f, 0, ANN_IDENTITY, db};
-    rank_update inputs = {dX, dZ, 1, classes, W, B, in, classes, 0, 0.0f, X, input_activation, 0};
+    rank_update weights = {dW, dZ, classes, 1, X, classes, in, in, B, 0, 0.0f, 0, ANN_IDENTITY, db};
+    rank_update inputs = {dX, dZ, 1, classes, W, B, in, in, classes, 0, 0.0f, X, input_activation, 0};
     if (threads <= 1) {
         output_rows(forward, update, &inputs, stripWidth, Z, P, dZ, row_loss, predictions, X, W, b, labels,
                     in, classes, grad_scale, 0, B);

@@ -179,7 +179,7 @@ ANN_INLINE void NAME(update_block)(float *C, int ldc, const float *A, int sap, i
 // The tiles [first, last) of C (numbered as in update_tiles), over rows
 // [p0, p0 + depth) of the product's depth.
 ANN_INLINE void NAME(update_slice)(float *C, const float *A, int sap, int sai, const float *Bm,
-                                  int M, int N, int P, int p0, int depth, int accumulate, float decay,
+                                  int M, int N, int ld, int P, int p0, int depth, int accumulate, float decay,
                                   const float *gate, int gateKind, float *rowSums, int first, int last) {
     int strips = (N + VW * UPD_VECS - 1) / (VW * UPD_VECS);
     for (int strip = 0; strip < strips; strip++)
@@ -189,14 +189,14 @@ ANN_INLINE void NAME(update_slice)(float *C, const float *A, int sap, int sai, c
         int i0 = block * UPD_ROWS, j0 = strip * (VW * UPD_VECS);
         int width = N - j0 < (VW * UPD_VECS) ? N - j0 : (VW * UPD_VECS);
         int MR = M - i0 < UPD_ROWS ? M - i0 : UPD_ROWS;
-        float *tile = C + (size_t)i0 * N + j0;
-        NAME(update_block)(tile, N, A + (size_t)p0 * sap + (size_t)i0 * sai, sap, sai,
-                           Bm + (size_t)p0 * N + j0, N, depth, accumulate, decay, MR, width);
+        float *tile = C + (size_t)i0 * ld + j0;
+        NAME(update_block)(tile, ld, A + (size_t)p0 * sap + (size_t)i0 * sai, sap, sai,
+                           Bm + (size_t)p0 * ld + j0, ld, depth, accumulate, decay, MR, width);
         if (gate && gateKind != ANN_IDENTITY) {
-            const float *g = gate + (size_t)i0 * N + j0;
+            const float *g = gate + (size_t)i0 * ld + j0;
             for (int i = 0; i < MR; i++)
                 for (int j = 0; j < width; j++)
-                    tile[(size_t)i * N + j] *= ann_activation_slope(gateKind, g[(size_t)i * N + j]);
+                    tile[(size_t)i * ld + j] *= ann_activation_slope(gateKind, g[(size_t)i * ld + j]);
         }
         if (rowSums && j0 == 0)
             for (int i = i0; i < i0 + MR; i++) {
@@ -221,23 +221,26 @@ ANN_INLINE void NAME(update_slice)(float *C, const float *A, int sap, int sai, c
 //   layer's activation);
 // - rowSums: with the tiles of the first strip, rowSums[i] (=|+=) Σ_p A(p, i)
 //   (the bias gradient, each row summed by exactly one tile).
+// C, Bm and gate are N columns wide in rows ld floats apart: ld = N for a
+// whole product, more for a range of its columns. Each element's sum runs
+// over p in the same order however the columns are grouped into strips.
 WORKER
 static void NAME(update_tiles)(float *C, const float *A, int sap, int sai, const float *Bm,
-                         int M, int N, int P, int accumulate, float decay, const float *gate, int gateKind,
-                         float *rowSums, int first, int last) {
+                         int M, int N, int ld, int P, int accumulate, float decay, const float *gate,
+                         int gateKind, float *rowSums, int first, int last) {
     if (first >= last) return;
     // A decay must meet the whole sum, as the optimiser's update would: slicing
     // would add the decayed old value to the first slice's partial sum. (So
     // deep products with a decay run unsliced; ann_dense_sgd_batch_limit
     // tells callers where that stops paying.)
     if (P <= UPD_DEPTH || decay != 0.0f) {
-        NAME(update_slice)(C, A, sap, sai, Bm, M, N, P, 0, P, accumulate, decay, gate, gateKind, rowSums, first, last);
+        NAME(update_slice)(C, A, sap, sai, Bm, M, N, ld, P, 0, P, accumulate, decay, gate, gateKind, rowSums, first, last);
         return;
     }
     // The bias sums ride with the first slice, the gate with the last.
     for (int p0 = 0; p0 < P; p0 += UPD_DEPTH) {
         int depth = P - p0 < UPD_DEPTH ? P - p0 : UPD_DEPTH;
-        NAME(update_slice)(C, A, sap, sai, Bm, M, N, P, p0, depth, accumulate || p0 > 0, 0.0f,
+        NAME(update_slice)(C, A, sap, sai, Bm, M, N, ld, P, p0, depth, accumulate || p0 > 0, 0.0f,
                            p0 + depth == P ? gate : 0, gateKind, p0 == 0 ? rowSums : 0, first, last);
     }
 }
