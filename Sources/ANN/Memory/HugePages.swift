@@ -1,0 +1,25 @@
+#if os(Linux)
+import Glibc
+#endif
+
+/// Asks Linux to back the whole 2 MB stretches of a fresh buffer with 2 MB
+/// pages, before anything is written to it (the advice only applies to pages
+/// not yet touched).
+///
+/// Minibatches read rows at random places in the training set: with 4 KB
+/// pages nearly every row is a TLB miss and a page walk, which inside a VM
+/// walks two sets of tables. On the project's machine the input gather of a
+/// 64-sample step took 16–17 µs on one thread with 4 KB pages and 11.5 µs
+/// with 2 MB ones. Advice only: where transparent huge pages are off or
+/// unavailable nothing changes but the speed, so the result is ignored.
+func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
+    #if os(Linux)
+    let huge = 2 << 20
+    // Below a few huge pages there is little to walk and less to gain.
+    guard let base = buffer.baseAddress, buffer.count >= 4 * huge else { return }
+    let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
+    let end = (Int(bitPattern: base) + buffer.count) & ~(huge - 1)
+    guard end > start, let aligned = UnsafeMutableRawPointer(bitPattern: start) else { return }
+    _ = madvise(aligned, end - start, MADV_HUGEPAGE)
+    #endif
+}
