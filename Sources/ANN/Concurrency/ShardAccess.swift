@@ -4,10 +4,14 @@
 /// Raw pointers are not `Sendable`, and rightly so. What makes this use sound:
 /// - every pointer wrapped here points into memory the owning engine object
 ///   allocated and keeps alive for longer than the parallel call;
-/// - during a parallel call, worker `s` writes only to memory that belongs to
-///   shard `s` (its workspace, its gradient block, its slot of a results array,
-///   or its disjoint range of the parameter block), and reads shared memory
-///   (weights, the data set) that nobody writes until the call returns;
+/// - during a parallel call, the worker running shard `s` (or update range
+///   `r`, or evaluation worker `w`) writes only to memory that belongs to it:
+///   its workspace, its gradient block, its slot of a results array, or its
+///   disjoint range of the parameter block;
+/// - it reads shared memory (weights, the data set) that nobody writes until
+///   the call returns, except the shards' gradient blocks, which the update
+///   ranges read only after every shard has released its block
+///   (``StepClaims``' acquire/release counter);
 /// - `concurrentPerform` returns only after every worker has finished, which
 ///   orders all of their writes before the caller's next read.
 /// Nothing else in the engine uses `@unchecked Sendable`.

@@ -34,6 +34,8 @@ public final class Trainer {
     private let foldedSegments: [Bool]
     private let foldsGradients: Bool
     private let sourceTable: UnsafeMutablePointer<UnsafePointer<Float>?>
+    /// Who runs what in a shards step (one `concurrentPerform` a step).
+    private let claims = StepClaims()
 
     private var shuffler: SeededGenerator
     /// Where the run stands; a checkpoint saves exactly this.
@@ -310,31 +312,33 @@ public final class Trainer {
     }
 
     /// One minibatch: shards run forward and backward in parallel, then the
-    /// gradients are summed in shard order and the optimiser steps.
+    /// gradients are summed in shard order and the optimiser steps, all in
+    /// one `concurrentPerform` call (see ``StepClaims``).
     private func trainStep(data: Dataset, order: UnsafePointer<Int32>, rows: Int, learningRate: Float) -> (Double, Int) {
         let shards = min(plan.shards, rows)
         let denseTargets = architecture.loss == .meanSquaredError
         data.withSampleSource { source in
-            let step = ShardAccess(ShardStep(
+            let step = ShardStep(
                 workspaces: workspaces, source: source, order: order, rows: rows, shards: shards,
                 parameters: parameters.pointer, kernelThreads: plan.kernelThreads, denseTargets: denseTargets,
                 weightStep: foldsGradients ? WeightStep(
                     parameters: parameters.pointer, velocity: velocity.pointer,
-                    momentum: configuration.momentum, learningRate: learningRate) : nil))
+                    momentum: configuration.momentum, learningRate: learningRate) : nil)
             if shards == 1 {
-                step.value.run(shard: 0)
-            } else {
-                DispatchQueue.concurrentPerform(iterations: shards) { step.value.run(shard: $0) }
+                step.run(shard: 0)
+                updateWithKernelThreads(learningRate: learningRate)
+                return
             }
-        }
-        if shards == 1 {
-            updateWithKernelThreads(learningRate: learningRate)
-        } else {
-            let update = ShardAccess(ReduceAndUpdate(
+            let update = ReduceAndUpdate(
                 workspaces: workspaces, shards: shards, workers: shards, chunks: chunks, sourceTable: sourceTable,
                 parameters: parameters.pointer, velocity: velocity.pointer, learningRate: learningRate,
-                momentum: configuration.momentum, l1: configuration.l1, l2: configuration.l2))
-            DispatchQueue.concurrentPerform(iterations: shards) { update.value.run(worker: $0) }
+                momentum: configuration.momentum, l1: configuration.l1, l2: configuration.l2)
+            claims.reset()
+            let work = ShardAccess((step: step, update: update, claims: claims))
+            DispatchQueue.concurrentPerform(iterations: shards) { _ in
+                let (step, update, claims) = work.value
+                claims.work(shards: shards, ranges: update.workers, runShard: step.run(shard:), runRange: update.run(worker:))
+            }
         }
         var loss = 0.0, correct = 0
         for workspace in workspaces.prefix(shards) {
