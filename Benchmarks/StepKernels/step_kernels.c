@@ -1,9 +1,11 @@
 // Where a training step's time goes, kernel by kernel, on 1 and on N threads.
 //
 // It runs the kernels of one minibatch step in the order the trainer calls
-// them (the default path: one shard, OpenMP inside the kernels, the weights'
-// SGD step folded into the backward pass), over a byte data set as large as
-// MNIST's training set with minibatches of random rows, and times each call.
+// them on its OpenMP path (one shard, OpenMP inside the kernels; the weights'
+// SGD step folded into the backward pass up to ann_dense_sgd_batch_limit(),
+// a pass of its own beyond), over a byte data set as large as MNIST's
+// training set with minibatches of random rows, and times each call. Shards
+// (concurrentPerform) are the trainer's other fan-out, not measured here.
 // A kernel timed alone would find its operands where it left them; in a step
 // it finds them where the previous kernel, on whichever core, left them, and
 // that is what the two-thread figures are about.
@@ -12,6 +14,7 @@
 // step of every round. Built and run by scripts/step-kernels.
 #include "CANNKernels.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +34,7 @@ typedef struct {
 
 typedef struct {
     float *W[MAX_LAYERS], *b[MAX_LAYERS], *V[MAX_LAYERS], *Vb[MAX_LAYERS], *db[MAX_LAYERS];
+    float *dW[MAX_LAYERS];   // the weight gradient, when the step is not folded
     float *A[MAX_LAYERS + 1];   // A[0] the gathered input, A[l] layer l's output
     float *Z, *P, *dZ, *rowLoss, *deltaA, *deltaB, *dW3;
     int32_t *labels, *predictions;
@@ -62,16 +66,27 @@ static double now_ns(void) {
 static int parse_layers(const char *text, shape *s) {
     int count = 0;
     const char *p = text;
-    while (*p) {
+    for (;;) {
         char *end;
         long v = strtol(p, &end, 10);
         if (end == p || v <= 0 || v > 1 << 16 || count > MAX_LAYERS) return 0;
         s->size[count++] = (int)v;
-        p = *end == ',' ? end + 1 : end;
-        if (*end && *end != ',') return 0;
+        if (*end == '\0') break;
+        if (*end != ',') return 0;
+        p = end + 1;   // a size must follow the comma
     }
     s->layers = count - 1;
     return count >= 2 && s->size[count - 1] >= 2;
+}
+
+// A whole decimal number in [low, high], else 0.
+static int parse_count(const char *text, long low, long high, int *value) {
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end != '\0' || errno != 0 || v < low || v > high) return 0;
+    *value = (int)v;
+    return 1;
 }
 
 static step_buffers allocate(const shape *s) {
@@ -84,6 +99,7 @@ static step_buffers allocate(const shape *s) {
         size_t n = (size_t)s->size[l] * s->size[l + 1];
         m.W[l] = floats(n, 0.05f, &seed);
         m.V[l] = floats(n, 0.0f, &seed);
+        m.dW[l] = s->batch > ann_dense_sgd_batch_limit() ? floats(n, 0.0f, &seed) : NULL;
         m.b[l] = floats((size_t)s->size[l + 1], 0.01f, &seed);
         m.Vb[l] = floats((size_t)s->size[l + 1], 0.0f, &seed);
         m.db[l] = floats((size_t)s->size[l + 1], 0.0f, &seed);
@@ -125,8 +141,9 @@ static step_buffers allocate(const shape *s) {
 }
 
 // Timed phases: the gather, each hidden layer's forward pass, the output
-// layer's step, each backward pass (last layer first), the small steps left
-// to the optimiser (biases and the output layer's weights).
+// layer's step, each backward pass (last layer first), and what is left to
+// the optimiser (the biases and the output layer's weights, and every
+// hidden layer's weights past the fold's batch limit).
 enum { MAX_PHASES = 2 * MAX_LAYERS + 2 };
 
 static int run_step(const shape *s, step_buffers *m, int first, int threads, double *t) {
@@ -153,9 +170,17 @@ static int run_step(const shape *s, step_buffers *m, int first, int threads, dou
     float *swap = delta;
     delta = spare;
     spare = swap;
+    // As the trainer: the weights' step rides in the backward pass up to the
+    // kernel's batch limit; beyond it the optimiser steps them afterwards.
+    int folded = B <= ann_dense_sgd_batch_limit();
     for (int l = L - 2; l >= 0; l--) {
-        ann_dense_backward_sgd(l > 0 ? spare : NULL, m->W[l], m->V[l], m->db[l], delta, m->A[l], B, s->size[l],
-                               s->size[l + 1], ANN_RELU, momentum, lr, threads);
+        if (folded) {
+            ann_dense_backward_sgd(l > 0 ? spare : NULL, m->W[l], m->V[l], m->db[l], delta, m->A[l], B, s->size[l],
+                                   s->size[l + 1], ANN_RELU, momentum, lr, threads);
+        } else {
+            ann_dense_backward(l > 0 ? spare : NULL, m->dW[l], m->db[l], delta, m->A[l], m->W[l], B, s->size[l],
+                               s->size[l + 1], ANN_RELU, 0, threads);
+        }
         next = now_ns();
         t[phase++] = next - mark;
         mark = next;
@@ -163,8 +188,12 @@ static int run_step(const shape *s, step_buffers *m, int first, int threads, dou
         delta = spare;
         spare = swap;
     }
-    for (int l = 0; l < L; l++)
+    for (int l = 0; l < L; l++) {
+        if (!folded && l < L - 1)
+            ann_sgd_momentum_step(m->W[l], m->V[l], m->dW[l], (size_t)s->size[l] * s->size[l + 1], lr, momentum, 0,
+                                  0, threads);
         ann_sgd_momentum_step(m->b[l], m->Vb[l], m->db[l], (size_t)s->size[l + 1], lr, momentum, 0, 0, threads);
+    }
     ann_sgd_momentum_step(m->W[L - 1], m->V[L - 1], m->dW3, (size_t)classes * s->size[L - 1], lr, momentum, 0, 0,
                           threads);
     next = now_ns();
@@ -188,30 +217,35 @@ int main(int argc, char **argv) {
     int threads = 2, steps = 400, rounds = 3;
     const char *layers = "784,256,128,10";
     s.batch = 64;
+    const char *usage = "usage: step-kernels [--threads 2…1024] [--batch-size 1…60000] [--steps 1…100000] "
+                        "[--rounds 1…100] [--layers 784,256,128,10]\n";
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--batch-size") && i + 1 < argc) s.batch = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--steps") && i + 1 < argc) steps = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--layers") && i + 1 < argc) layers = argv[++i];
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        int ok = 1;
+        if (!strcmp(argv[i], "--threads")) ok = value && parse_count(value, 2, 1024, &threads);
+        else if (!strcmp(argv[i], "--batch-size")) ok = value && parse_count(value, 1, SAMPLES, &s.batch);
+        else if (!strcmp(argv[i], "--steps")) ok = value && parse_count(value, 1, 100000, &steps);
+        else if (!strcmp(argv[i], "--rounds")) ok = value && parse_count(value, 1, 100, &rounds);
+        else if (!strcmp(argv[i], "--layers")) ok = value != NULL, layers = value ? value : layers;
         else {
-            fprintf(stderr, "step-kernels: unknown or incomplete option '%s'\n"
-                            "usage: step-kernels [--threads N] [--batch-size B] [--steps S] [--rounds R] [--layers 784,256,128,10]\n",
-                    argv[i]);
+            fprintf(stderr, "step-kernels: unknown option '%s'\n%s", argv[i], usage);
             return 2;
         }
+        if (!ok) {
+            fprintf(stderr, "step-kernels: %s needs a value in the range below, got '%s'\n%s", argv[i],
+                    value ? value : "nothing", usage);
+            return 2;
+        }
+        i++;
     }
     if (!parse_layers(layers, &s) || s.layers > MAX_LAYERS) {
         fprintf(stderr, "step-kernels: --layers needs 2 to %d positive sizes, comma-separated, the last at least 2 (got '%s')\n",
                 MAX_LAYERS + 1, layers);
         return 2;
     }
-    if (threads < 2 || threads > 1024) {
-        fprintf(stderr, "step-kernels: --threads must be 2…1024 (it is compared with 1), got %d\n", threads);
-        return 2;
-    }
-    if (s.batch < 1 || s.batch > SAMPLES || steps < 1 || steps > 100000 || rounds < 1 || rounds > 100) {
-        fprintf(stderr, "step-kernels: --batch-size must be 1…%d, --steps 1…100000, --rounds 1…100\n", SAMPLES);
+    // Steps × rounds timings per phase and thread count: cap what that costs.
+    if ((long)steps * rounds > 200000) {
+        fprintf(stderr, "step-kernels: --steps × --rounds is at most 200000 (got %d × %d)\n", steps, rounds);
         return 2;
     }
 
@@ -220,7 +254,13 @@ int main(int argc, char **argv) {
     int samples = rounds * steps;
     double *times[2][MAX_PHASES + 1];
     for (int k = 0; k < 2; k++)
-        for (int p = 0; p <= phases; p++) times[k][p] = malloc((size_t)samples * sizeof(double));
+        for (int p = 0; p <= phases; p++) {
+            times[k][p] = malloc((size_t)samples * sizeof(double));
+            if (!times[k][p]) {
+                fprintf(stderr, "step-kernels: out of memory\n");
+                return 1;
+            }
+        }
     double t[MAX_PHASES + 1];
     int counts[2] = {0, 0}, stepsPerEpoch = SAMPLES / s.batch, cursor = 0;
     for (int round = 0; round < rounds; round++) {
@@ -251,11 +291,12 @@ int main(int argc, char **argv) {
     names[p] = labels[p];
     p++;
     for (int l = s.layers - 2; l >= 0; l--) {
-        snprintf(labels[p], sizeof labels[p], "backward+SGD %d→%d%s", s.size[l], s.size[l + 1], l > 0 ? " (dX)" : "");
+        snprintf(labels[p], sizeof labels[p], "backward%s %d→%d%s", s.batch <= ann_dense_sgd_batch_limit() ? "+SGD" : "",
+                 s.size[l], s.size[l + 1], l > 0 ? " (dX)" : "");
         names[p] = labels[p];
         p++;
     }
-    names[p++] = "biases, output weights";
+    names[p++] = s.batch <= ann_dense_sgd_batch_limit() ? "biases, output weights" : "optimiser, every parameter";
     names[p] = "whole step";
 
     double total1 = median(times[0][phases], counts[0]);

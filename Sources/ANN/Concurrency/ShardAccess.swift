@@ -8,10 +8,11 @@
 ///   `r`, or evaluation worker `w`) writes only to memory that belongs to it:
 ///   its workspace, its gradient block, its slot of a results array, or its
 ///   disjoint range of the parameter block;
-/// - it reads shared memory (weights, the data set) that nobody writes until
-///   the call returns, except the shards' gradient blocks, which the update
-///   ranges read only after every shard has released its block
-///   (``StepClaims``' acquire/release counter);
+/// - it reads shared memory that nobody writes while it can be read: the data
+///   set not at all; the weights, the velocity and the shards' gradient
+///   blocks, which the update ranges read and write, only once every shard's
+///   pass has finished and released its writes (``StepClaims``'
+///   acquire/release counter);
 /// - `concurrentPerform` returns only after every worker has finished, which
 ///   orders all of their writes before the caller's next read.
 /// Nothing else in the engine uses `@unchecked Sendable`.

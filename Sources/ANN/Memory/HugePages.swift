@@ -1,10 +1,14 @@
-#if os(Linux)
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif
 
-/// Asks Linux to back the whole 2 MB stretches of a fresh buffer with 2 MB
-/// pages, before anything is written to it (the advice only applies to pages
-/// not yet touched).
+/// Asks Linux to back the whole 2 MB stretches of a buffer with 2 MB pages.
+/// Called before the buffer is written, so that its pages are huge from their
+/// first touch (pages already in use would only be merged later, if ever, by
+/// khugepaged). The advice stays on the memory range, also after the buffer
+/// is freed and the range reused, which costs nothing.
 ///
 /// Minibatches read rows at random places in the training set: with 4 KB
 /// pages nearly every row is a TLB miss and a page walk, which inside a VM

@@ -1,4 +1,9 @@
 #if os(Linux)
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import Testing
 
 @testable import ANN
@@ -33,23 +38,54 @@ struct HugePageAdviceTests {
         return nil
     }
 
-    @Test("a 16 MB read is advised, its bytes intact; a small one is left alone")
+    static let huge = 2 << 20
+
+    /// A fresh anonymous mapping, so that no earlier advice on a reused heap
+    /// range can show through.
+    static func withMapping(bytes: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
+        let memory = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let memory, memory != MAP_FAILED else {
+            Issue.record("mmap of \(bytes) bytes failed")
+            return
+        }
+        defer { munmap(memory, bytes) }
+        try body(UnsafeMutableRawBufferPointer(start: memory, count: bytes))
+    }
+
+    static func firstWholeHugePage(of buffer: UnsafeRawBufferPointer) -> Int {
+        (Int(bitPattern: buffer.baseAddress) + huge - 1) & ~(huge - 1)
+    }
+
+    @Test("a 16 MB buffer is advised, a 6 MB one is left alone")
+    func adviceBySize() throws {
+        // Where huge pages are always or never used, the advice cannot show.
+        guard Self.mode == "madvise" else { return }
+        try Self.withMapping(bytes: 8 * Self.huge) { buffer in
+            adviseHugePages(buffer)
+            let eligible = try Self.eligibility(of: Self.firstWholeHugePage(of: UnsafeRawBufferPointer(buffer)))
+            #expect(eligible == 1)
+        }
+        try Self.withMapping(bytes: 3 * Self.huge) { buffer in
+            adviseHugePages(buffer)
+            let eligible = try Self.eligibility(of: Self.firstWholeHugePage(of: UnsafeRawBufferPointer(buffer)))
+            #expect(eligible == 0)
+        }
+    }
+
+    @Test("a large read is advised before it is filled, its bytes intact")
     func largeReadsAreAdvised() throws {
-        // Where huge pages are off, the advice cannot show.
-        guard let mode = Self.mode, mode == "madvise" else { return }
-        let huge = 2 << 20
-        let bytes = try [UInt8](readingUpTo: 8 * huge) { buffer in
+        guard Self.mode == "madvise" else { return }
+        let bytes = try [UInt8](readingUpTo: 8 * Self.huge) { buffer in
             for i in 0..<buffer.count { buffer[i] = UInt8(truncatingIfNeeded: i &* 31) }
             return buffer.count
         }
-        #expect(bytes.count == 8 * huge)
-        #expect(bytes[12_345] == UInt8(truncatingIfNeeded: 12_345 &* 31))
-        let base = bytes.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) }
-        let firstWhole = (base + huge - 1) & ~(huge - 1)
-        #expect(try Self.eligibility(of: firstWhole) == 1)
-        let small = try [UInt8](readingUpTo: huge) { buffer in buffer.count }
-        let smallBase = small.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) }
-        #expect(try Self.eligibility(of: smallBase) == 0)
+        try withExtendedLifetime(bytes) {
+            #expect(bytes.count == 8 * Self.huge)
+            #expect(bytes[12_345] == UInt8(truncatingIfNeeded: 12_345 &* 31))
+            let page = bytes.withUnsafeBytes { Self.firstWholeHugePage(of: $0) }
+            let eligible = try Self.eligibility(of: page)
+            #expect(eligible == 1)
+        }
     }
 }
 #endif
