@@ -63,6 +63,13 @@ static double now_ns(void) {
     return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
 }
 
+// The time since *mark, which moves to now.
+static double lap(double *mark) {
+    double now = now_ns(), elapsed = now - *mark;
+    *mark = now;
+    return elapsed;
+}
+
 static int parse_layers(const char *text, shape *s) {
     int count = 0;
     const char *p = text;
@@ -150,23 +157,18 @@ static int run_step(const shape *s, step_buffers *m, int first, int threads, dou
     int B = s->batch, L = s->layers, classes = s->size[L], phase = 0;
     const float lr = 0.01f, momentum = 0.9f, scale = 1.0f / (float)B;
     for (int r = 0; r < B; r++) m->labels[r] = (int32_t)((first + r) % classes);
-    double start = now_ns();
+    double start = now_ns(), mark = start;
     ann_gather_bytes(m->A[0], m->data, m->order + first, 0, B, (size_t)s->size[0], 1.0f / 255.0f, threads);
-    double mark = now_ns();
-    t[phase++] = mark - start;
+    t[phase++] = lap(&mark);
     for (int l = 0; l < L - 1; l++) {
         ann_dense_forward(m->A[l + 1], m->A[l], m->W[l], m->b[l], B, s->size[l], s->size[l + 1], ANN_RELU, threads);
-        double next = now_ns();
-        t[phase++] = next - mark;
-        mark = next;
+        t[phase++] = lap(&mark);
     }
     float *delta = m->deltaA, *spare = m->deltaB;
     ann_softmax_output_step(m->Z, m->P, delta, m->rowLoss, m->predictions, L > 1 ? spare : NULL, m->dW3,
                             m->db[L - 1], m->A[L - 1], m->W[L - 1], m->b[L - 1], m->labels, B, s->size[L - 1],
                             classes, ANN_RELU, scale, threads);
-    double next = now_ns();
-    t[phase++] = next - mark;
-    mark = next;
+    t[phase++] = lap(&mark);
     float *swap = delta;
     delta = spare;
     spare = swap;
@@ -181,9 +183,7 @@ static int run_step(const shape *s, step_buffers *m, int first, int threads, dou
             ann_dense_backward(l > 0 ? spare : NULL, m->dW[l], m->db[l], delta, m->A[l], m->W[l], B, s->size[l],
                                s->size[l + 1], ANN_RELU, 0, threads);
         }
-        next = now_ns();
-        t[phase++] = next - mark;
-        mark = next;
+        t[phase++] = lap(&mark);
         swap = delta;
         delta = spare;
         spare = swap;
@@ -196,9 +196,8 @@ static int run_step(const shape *s, step_buffers *m, int first, int threads, dou
     }
     ann_sgd_momentum_step(m->W[L - 1], m->V[L - 1], m->dW3, (size_t)classes * s->size[L - 1], lr, momentum, 0, 0,
                           threads);
-    next = now_ns();
-    t[phase++] = next - mark;
-    t[phase] = next - start;
+    t[phase++] = lap(&mark);
+    t[phase] = mark - start;
     return phase;
 }
 

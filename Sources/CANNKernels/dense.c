@@ -193,9 +193,9 @@ static void dense_backward(float *dX, float *dW, float *db, const float *dY,
     rank_update weights = {dW, dY, out, 1, X, out, in, in, B, accumulate, decay, 0, ANN_IDENTITY, db};
     // dX[b, k] = Σ_o dY[b, o]·W[o, k]:  A(p=o, i=b) = dY[b·out + o], then ⊙ g'(X).
     rank_update inputs = {dX, dY, 1, out, W, B, in, in, out, 0, 0.0f, X, input_activation, 0};
-    int wide = wide_vectors();
+    int wide = wide_vectors(), vectorWidth = wide ? 16 : 8;
     update_worker work = wide ? update_tiles_w16 : update_tiles_w8;
-    int stripWidth = (wide ? 16 : 8) * UPD_VECS;
+    int stripWidth = vectorWidth * UPD_VECS;
     size_t weightTiles = (size_t)update_tile_count(&weights, stripWidth);
     size_t inputTiles = dX ? (size_t)update_tile_count(&inputs, stripWidth) : 0;
     size_t weightCount = (size_t)out * in;
@@ -216,7 +216,7 @@ static void dense_backward(float *dX, float *dW, float *db, const float *dY,
         int ownRows = step_W && band_rows(&weights, stripWidth, first, last, &rowFirst, &rowLast);
         if (dX) {
             rank_update part;
-            if (dx_column_part(&inputs, wide ? 16 : 8, &part)) {
+            if (dx_column_part(&inputs, vectorWidth, &part)) {
                 run_tiles(work, &part, 0, (size_t)update_tile_count(&part, stripWidth));
             } else {
                 band_share(&inputs, stripWidth, &first, &last);
