@@ -96,7 +96,7 @@ static int parse_count(const char *text, long low, long high, int *value) {
     return 1;
 }
 
-static step_buffers allocate(const shape *s) {
+static step_buffers allocate(const shape *s, int threads) {
     step_buffers m;
     memset(&m, 0, sizeof m);
     uint64_t seed = 1;
@@ -111,7 +111,9 @@ static step_buffers allocate(const shape *s) {
         m.Vb[l] = floats((size_t)s->size[l + 1], 0.0f, &seed);
         m.db[l] = floats((size_t)s->size[l + 1], 0.0f, &seed);
     }
-    for (int l = 0; l <= s->layers; l++) m.A[l] = floats((size_t)B * s->size[l], 0.0f, &seed);
+    // The input has room for a copy per thread (see input_copies).
+    for (int l = 0; l <= s->layers; l++)
+        m.A[l] = floats((size_t)B * s->size[l] * (l == 0 ? (size_t)threads : 1), 0.0f, &seed);
     int classes = s->size[s->layers];
     m.Z = floats((size_t)B * classes, 0.0f, &seed);
     m.P = floats((size_t)B * classes, 0.0f, &seed);
@@ -153,15 +155,25 @@ static step_buffers allocate(const shape *s) {
 // hidden layer's weights past the fold's batch limit).
 enum { MAX_PHASES = 2 * MAX_LAYERS + 2 };
 
+// As the trainer (ShardWorkspace.inputCopies): a copy of the inputs per
+// thread while one is at most 256 KB and the first layer is not the output's.
+static int input_copies(const shape *s, int threads) {
+    return threads > 1 && s->layers > 1 && (size_t)s->batch * s->size[0] * sizeof(float) <= 256 * 1024 ? threads : 1;
+}
+
 static int run_step(const shape *s, step_buffers *m, int first, int threads, double *t) {
     int B = s->batch, L = s->layers, classes = s->size[L], phase = 0;
     const float lr = 0.01f, momentum = 0.9f, scale = 1.0f / (float)B;
     for (int r = 0; r < B; r++) m->labels[r] = (int32_t)((first + r) % classes);
+    int copies = input_copies(s, threads);
+    size_t copyStride = copies > 1 ? (size_t)B * s->size[0] : 0;
     double start = now_ns(), mark = start;
-    ann_gather_bytes(m->A[0], m->data, m->order + first, 0, B, (size_t)s->size[0], 1.0f / 255.0f, threads);
+    ann_gather_bytes(m->A[0], copies, copyStride, m->data, m->order + first, 0, B, (size_t)s->size[0], 1.0f / 255.0f,
+                     threads);
     t[phase++] = lap(&mark);
     for (int l = 0; l < L - 1; l++) {
-        ann_dense_forward(m->A[l + 1], m->A[l], m->W[l], m->b[l], B, s->size[l], s->size[l + 1], ANN_RELU, threads);
+        ann_dense_forward(m->A[l + 1], m->A[l], l == 0 ? copyStride : 0, m->W[l], m->b[l], B, s->size[l],
+                          s->size[l + 1], ANN_RELU, threads);
         t[phase++] = lap(&mark);
     }
     float *delta = m->deltaA, *spare = m->deltaB;
@@ -177,11 +189,12 @@ static int run_step(const shape *s, step_buffers *m, int first, int threads, dou
     int folded = B <= ann_dense_sgd_batch_limit();
     for (int l = L - 2; l >= 0; l--) {
         if (folded) {
-            ann_dense_backward_sgd(l > 0 ? spare : NULL, m->W[l], m->V[l], m->db[l], delta, m->A[l], B, s->size[l],
-                                   s->size[l + 1], ANN_RELU, momentum, lr, threads);
+            ann_dense_backward_sgd(l > 0 ? spare : NULL, m->W[l], m->V[l], m->db[l], delta, m->A[l],
+                                   l == 0 ? copyStride : 0, B, s->size[l], s->size[l + 1], ANN_RELU, momentum, lr,
+                                   threads);
         } else {
-            ann_dense_backward(l > 0 ? spare : NULL, m->dW[l], m->db[l], delta, m->A[l], m->W[l], B, s->size[l],
-                               s->size[l + 1], ANN_RELU, 0, threads);
+            ann_dense_backward(l > 0 ? spare : NULL, m->dW[l], m->db[l], delta, m->A[l], l == 0 ? copyStride : 0,
+                               m->W[l], B, s->size[l], s->size[l + 1], ANN_RELU, 0, threads);
         }
         t[phase++] = lap(&mark);
         swap = delta;
@@ -248,7 +261,7 @@ int main(int argc, char **argv) {
         return 2;
     }
 
-    step_buffers m = allocate(&s);
+    step_buffers m = allocate(&s, threads);
     int phases = s.layers * 2 + 1;   // gather, L-1 forward, output step, L-1 backward, optimiser
     int samples = rounds * steps;
     double *times[2][MAX_PHASES + 1];

@@ -74,7 +74,12 @@ typedef void (*forward_worker)(float *, const float *, const float *, const floa
 typedef void (*update_worker)(float *, const float *, int, int, const float *, int, int, int, int, int, float,
                               const float *, int, float *, int, int);
 
-void ann_dense_forward(float *Y, const float *X, const float *W, const float *b,
+// This thread's copy of a layer's input (see x_copy_stride in the header).
+static const float *own_copy(const float *X, size_t x_copy_stride) {
+    return X ? X + (size_t)omp_get_thread_num() * x_copy_stride : X;
+}
+
+void ann_dense_forward(float *Y, const float *X, size_t x_copy_stride, const float *W, const float *b,
                        int B, int in, int out, int activation, int threads) {
     forward_worker work = wide_vectors() ? forward_columns_w16 : forward_columns_w8;
     // Even a one-thread OpenMP region allocates in libomp: skip it.
@@ -89,7 +94,7 @@ void ann_dense_forward(float *Y, const float *X, const float *W, const float *b,
     {
         size_t first, last;
         ann_team_share((size_t)out, &first, &last);
-        work(Y, X, W, b, B, in, out, activation, (int)first, (int)last);
+        work(Y, own_copy(X, x_copy_stride), W, b, B, in, out, activation, (int)first, (int)last);
     }
 }
 
@@ -177,7 +182,7 @@ static int band_rows(const rank_update *u, int stripWidth, size_t firstTile, siz
 // ann_dense_backward, with dW (=|+=) or, given a decay, dW = decay·dW + the
 // product; given step_W, then step_W -= lr·dW (dW being a velocity).
 static void dense_backward(float *dX, float *dW, float *db, const float *dY,
-                           const float *X, const float *W, int B, int in, int out,
+                           const float *X, size_t x_copy_stride, const float *W, int B, int in, int out,
                            int input_activation, int accumulate, float decay,
                            float *step_W, float lr, int threads) {
     // No inputs, no tiles: the bias sums ride with the tiles, so do them here.
@@ -209,18 +214,21 @@ static void dense_backward(float *dX, float *dW, float *db, const float *dY,
     // and the weights' step.
     #pragma omp parallel num_threads(threads)
     {
+        // Both products read X (dX for its activation slope): this thread's copy.
+        rank_update ownWeights = weights, ownInputs = inputs;
+        ownWeights.Bm = ownInputs.gate = own_copy(X, x_copy_stride);
         size_t first, last;
-        band_share(&weights, stripWidth, &first, &last);
-        run_tiles(work, &weights, first, last);
+        band_share(&ownWeights, stripWidth, &first, &last);
+        run_tiles(work, &ownWeights, first, last);
         size_t rowFirst = 0, rowLast = 0;
-        int ownRows = step_W && band_rows(&weights, stripWidth, first, last, &rowFirst, &rowLast);
+        int ownRows = step_W && band_rows(&ownWeights, stripWidth, first, last, &rowFirst, &rowLast);
         if (dX) {
             rank_update part;
-            if (dx_column_part(&inputs, vectorWidth, &part)) {
+            if (dx_column_part(&ownInputs, vectorWidth, &part)) {
                 run_tiles(work, &part, 0, (size_t)update_tile_count(&part, stripWidth));
             } else {
-                band_share(&inputs, stripWidth, &first, &last);
-                run_tiles(work, &inputs, first, last);
+                band_share(&ownInputs, stripWidth, &first, &last);
+                run_tiles(work, &ownInputs, first, last);
             }
         }
         if (step_W) {
@@ -242,17 +250,18 @@ static void dense_backward(float *dX, float *dW, float *db, const float *dY,
 }
 
 void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,
-                        const float *X, const float *W, int B, int in, int out,
+                        const float *X, size_t x_copy_stride, const float *W, int B, int in, int out,
                         int input_activation, int accumulate, int threads) {
-    dense_backward(dX, dW, db, dY, X, W, B, in, out, input_activation, accumulate, 0.0f, 0, 0.0f, threads);
+    dense_backward(dX, dW, db, dY, X, x_copy_stride, W, B, in, out, input_activation, accumulate, 0.0f, 0, 0.0f,
+                   threads);
 }
 
 int ann_dense_sgd_batch_limit(void) { return UPD_DEPTH; }
 
 void ann_dense_backward_sgd(float *dX, float *W, float *V, float *db, const float *dY,
-                            const float *X, int B, int in, int out, int input_activation,
+                            const float *X, size_t x_copy_stride, int B, int in, int out, int input_activation,
                             float momentum, float lr, int threads) {
-    dense_backward(dX, V, db, dY, X, W, B, in, out, input_activation, 0, momentum, W, lr, threads);
+    dense_backward(dX, V, db, dY, X, x_copy_stride, W, B, in, out, input_activation, 0, momentum, W, lr, threads);
 }
 
 // This thread's run of rows: whole row blocks of UPD_ROWS, so that its dX

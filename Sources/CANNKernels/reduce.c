@@ -47,19 +47,29 @@ static void gather_range(float *Y, const uint8_t *X, const int32_t *indices, siz
     }
 }
 
-void ann_gather_bytes(float *Y, const uint8_t *X, const int32_t *indices, size_t first,
-                      int rows, size_t features, float scale, int threads) {
+void ann_gather_bytes(float *Y, int copies, size_t copy_stride, const uint8_t *X, const int32_t *indices,
+                      size_t first, int rows, size_t features, float scale, int threads) {
     // Worth a team only for a full minibatch of images; and even a one-thread
     // OpenMP region allocates in libomp, so small work skips OpenMP entirely.
     int team = (size_t)rows * features >= 16384 && threads > 1 ? threads : 1;
+    if (copies < 1) copies = 1;
     if (team == 1) {
-        gather_range(Y, X, indices, first, 0, rows, features, scale);
+        for (int c = 0; c < copies; c++) gather_range(Y + c * copy_stride, X, indices, first, 0, rows, features, scale);
         return;
     }
     #pragma omp parallel num_threads(team)
     {
-        size_t begin, end;
-        ann_team_share((size_t)rows, &begin, &end);
-        gather_range(Y, X, indices, first, (int)begin, (int)end, features, scale);
+        if (copies == 1) {
+            size_t begin, end;
+            ann_team_share((size_t)rows, &begin, &end);
+            gather_range(Y, X, indices, first, (int)begin, (int)end, features, scale);
+        } else {
+            // Copy t by thread t, which the dense kernels' thread t then
+            // reads: its lines are already in this core's cache, and no core
+            // has to take them back from another before writing them.
+            int thread = omp_get_thread_num(), size = omp_get_num_threads();
+            for (int c = thread; c < copies; c += size)
+                gather_range(Y + c * copy_stride, X, indices, first, 0, rows, features, scale);
+        }
     }
 }

@@ -56,48 +56,6 @@ private func mflop(_ flops: Double) -> String {
     return value >= 10 ? String(Int(value.rounded())) : String((value * 100).rounded() / 100)
 }
 
-// MARK: Dense-kernel signatures
-//
-// The dense kernels are gaining fused activations (an `activation` argument
-// on the forward pass, an `input_activation` one on the backward pass). These
-// overloads take `ann_dense_forward` / `ann_dense_backward` as values, so the
-// compiler picks the one that matches whichever header it sees, and the
-// benchmarks build against either. With the fused kernels, layers run as in
-// training: ReLU fused into the hidden layers' forward pass, and the ReLU
-// derivative of the layer below fused into dX.
-
-private typealias Pointer = UnsafeMutablePointer<Float>
-private typealias ReadPointer = UnsafePointer<Float>
-
-/// Calls the forward kernel: (Y, X, W, b, B, in, out, fused activation (0 none, 1 ReLU), threads).
-private typealias DenseForward = (Pointer, ReadPointer, ReadPointer, ReadPointer, Int32, Int32, Int32, Int32, Int32) -> Void
-/// Calls the backward kernel: (dX?, dW, db, dY, X, W, B, in, out, input activation, accumulate, threads).
-private typealias DenseBackward = (Pointer?, Pointer, Pointer, ReadPointer, ReadPointer, ReadPointer, Int32, Int32, Int32, Int32, Int32, Int32) -> Void
-
-private func forwardKernel(
-    _ kernel: @escaping (Pointer?, ReadPointer?, ReadPointer?, ReadPointer?, Int32, Int32, Int32, Int32) -> Void
-) -> (DenseForward, fused: Bool) {
-    ({ y, x, w, b, batch, i, o, _, t in kernel(y, x, w, b, batch, i, o, t) }, false)
-}
-
-private func forwardKernel(
-    _ kernel: @escaping (Pointer?, ReadPointer?, ReadPointer?, ReadPointer?, Int32, Int32, Int32, Int32, Int32) -> Void
-) -> (DenseForward, fused: Bool) {
-    ({ y, x, w, b, batch, i, o, g, t in kernel(y, x, w, b, batch, i, o, g, t) }, true)
-}
-
-private func backwardKernel(
-    _ kernel: @escaping (Pointer?, Pointer?, Pointer?, ReadPointer?, ReadPointer?, ReadPointer?, Int32, Int32, Int32, Int32, Int32) -> Void
-) -> DenseBackward {
-    { dx, dw, db, dy, x, w, batch, i, o, _, acc, t in kernel(dx, dw, db, dy, x, w, batch, i, o, acc, t) }
-}
-
-private func backwardKernel(
-    _ kernel: @escaping (Pointer?, Pointer?, Pointer?, ReadPointer?, ReadPointer?, ReadPointer?, Int32, Int32, Int32, Int32, Int32, Int32) -> Void
-) -> DenseBackward {
-    { dx, dw, db, dy, x, w, batch, i, o, g, acc, t in kernel(dx, dw, db, dy, x, w, batch, i, o, g, acc, t) }
-}
-
 let benchmarks: @Sendable () -> Void = {
     var seed: UInt64 = 1
     let layerSizes = [784, 256, 128, 10]
@@ -115,9 +73,9 @@ let benchmarks: @Sendable () -> Void = {
 
     // MARK: Dense layers
 
-    let (denseForward, fused) = forwardKernel(ann_dense_forward)
-    let denseBackward = backwardKernel(ann_dense_backward)
-    let relu: Int32 = 1  // ANN_RELU
+    // Layers run as in training: ReLU fused into the hidden layers' forward
+    // pass, and the ReLU slope of the layer below fused into dX.
+    let relu = Int32(ANN_RELU)
 
     for b in batches {
         for (layer, (inputs, outputs)) in zip(layerSizes, layerSizes.dropFirst()).enumerated() {
@@ -140,23 +98,23 @@ let benchmarks: @Sendable () -> Void = {
                 scalingFactor: inputs * outputs * b >= 1 << 20 ? .one : .kilo)
 
             let forwardFlops = 2.0 * Double(b * inputs * outputs)
-            let activation: Int32 = fused && hidden ? relu : 0
+            let activation: Int32 = hidden ? relu : 0
             let forwardName = "ann_dense_forward \(shape)\(activation == relu ? " +relu" : "") [\(mflop(forwardFlops)) MFLOP/call]"
             Benchmark(forwardName, configuration: config) { benchmark in
                 measure(benchmark, work: forwardFlops, as: megaflops) {
-                    denseForward(y, x, w, bias, Int32(b), Int32(inputs), Int32(outputs), activation, 1)
+                    ann_dense_forward(y, x, 0, w, bias, Int32(b), Int32(inputs), Int32(outputs), activation, 1)
                 }
             }
 
             // As in training: the first layer's input gradient is never needed.
             let withInputGradient = !firstLayer
-            let inputActivation: Int32 = fused && withInputGradient ? relu : 0
+            let inputActivation: Int32 = withInputGradient ? relu : 0
             let backwardFlops = (withInputGradient ? 4.0 : 2.0) * Double(b * inputs * outputs)
             let variant = withInputGradient ? (inputActivation == relu ? "dW+dX·relu'" : "dW+dX") : "dW only"
             Benchmark("ann_dense_backward \(shape) \(variant) [\(mflop(backwardFlops)) MFLOP/call]", configuration: config) { benchmark in
                 measure(benchmark, work: backwardFlops, as: megaflops) {
-                    denseBackward(
-                        withInputGradient ? dx : nil, dw, db, dy, x, w,
+                    ann_dense_backward(
+                        withInputGradient ? dx : nil, dw, db, dy, x, 0, w,
                         Int32(b), Int32(inputs), Int32(outputs), inputActivation, 0, 1)
                 }
             }

@@ -16,12 +16,12 @@ struct ShardStep {
     func run(shard s: Int) {
         let workspace = workspaces[s]
         let range = ShardPlan.rowRange(shard: s, of: shards, rows: rows)
-        source.load(
+        let copyStride = source.load(
             into: workspace, indices: order + range.lowerBound, first: 0, rows: range.count,
-            denseTargets: denseTargets, threads: kernelThreads)
+            denseTargets: denseTargets, threads: kernelThreads, copies: true)
         workspace.forwardBackward(
             rows: range.count, parameters: parameters, gradientScale: 1 / Float(rows), kernelThreads: kernelThreads,
-            weightStep: weightStep)
+            inputCopyStride: copyStride, weightStep: weightStep)
         var correct = 0
         for i in 0..<range.count where workspace.predictions.pointer[i] == workspace.labels.pointer[i] {
             correct += 1

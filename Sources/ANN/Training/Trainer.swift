@@ -59,9 +59,13 @@ public final class Trainer {
         // Evaluation spreads over every requested thread even when a small
         // minibatch trains on one shard, so there is a workspace per thread.
         let capacity = max(plan.shardCapacity, 256)
-        let shards = plan.shards, usable = plan.usableThreads
+        let shards = plan.shards, usable = plan.usableThreads, shardCapacity = plan.shardCapacity
+        let architecture = network.architecture
+        let copies = ShardWorkspace.inputCopies(plan: plan, architecture: architecture)
         workspaces = (0..<max(shards, usable)).map { index in
-            ShardWorkspace(architecture: network.architecture, capacity: capacity, withGradient: index < shards)
+            ShardWorkspace(
+                architecture: architecture, capacity: capacity, withGradient: index < shards,
+                inputCopies: index == 0 ? copies : 1, copyRows: shardCapacity)
         }
         chunks = UpdateChunk.chunks(of: network.architecture.layout)
         segments = network.architecture.layout.segments

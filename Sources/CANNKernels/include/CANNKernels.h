@@ -8,9 +8,10 @@
 //
 // Each arithmetic kernel `ann_X` (dense layers, activations, losses, the
 // optimiser, the reduction) has a naive twin `ann_ref_X` with the same
-// signature (minus `threads`) that the tests compare it with; the data-moving
-// helpers (argmax, byte conversion, gather) are tested directly, and the fused
-// output step against the separate kernels it fuses, bit for bit.
+// signature (minus `threads` and `x_copy_stride`) that the tests compare it
+// with; the data-moving helpers (argmax, byte conversion, gather) are tested
+// directly, and the fused output step against the separate kernels it fuses,
+// bit for bit.
 #ifndef CANNKERNELS_H
 #define CANNKERNELS_H
 
@@ -27,10 +28,18 @@ enum { ANN_IDENTITY = 0, ANN_RELU = 1, ANN_TANH = 2, ANN_SIGMOID = 3 };
 
 // MARK: Dense layers
 
+// x_copy_stride: every thread of a kernel's team reads all of X, so a layer
+// input that another core wrote costs each thread a cross-core fetch per
+// cache line (and the writer one back, the next time it writes). Given
+// x_copy_stride > 0, thread t reads its own copy at X + t·x_copy_stride
+// instead: copies 0…threads−1 must exist and hold the same values (see
+// ann_gather_bytes, which writes copy t on thread t). 0: all threads read X.
+// The results do not depend on it.
+
 // Y = g(X·Wᵀ + b), g the activation kind (ANN_IDENTITY for none), applied
 // while the output tile is still in cache.
 // X is (B, in), W is (out, in), b is (out), Y is (B, out).
-void ann_dense_forward(float *Y, const float *X, const float *W, const float *b,
+void ann_dense_forward(float *Y, const float *X, size_t x_copy_stride, const float *W, const float *b,
                        int B, int in, int out, int activation, int threads);
 
 // Backward pass of Y = X·Wᵀ + b given dY (B, out):
@@ -40,7 +49,7 @@ void ann_dense_forward(float *Y, const float *X, const float *W, const float *b,
 // where X, this layer's input, is the output of the previous layer's
 // activation `input_activation` (ANN_IDENTITY: dX = dY·W).
 void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,
-                        const float *X, const float *W, int B, int in, int out,
+                        const float *X, size_t x_copy_stride, const float *W, int B, int in, int out,
                         int input_activation, int accumulate, int threads);
 
 // ann_dense_backward (accumulate = 0) and the weights' SGD step with
@@ -55,7 +64,7 @@ void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,
 // ann_sgd_momentum_step with l1 = l2 = 0 (with momentum 0 the old V is not
 // read at all); it saves the optimiser's pass over the gradient and a fork.
 void ann_dense_backward_sgd(float *dX, float *W, float *V, float *db, const float *dY,
-                            const float *X, int B, int in, int out, int input_activation,
+                            const float *X, size_t x_copy_stride, int B, int in, int out, int input_activation,
                             float momentum, float lr, int threads);
 
 // The largest batch B for which ann_dense_backward_sgd is worth calling:
@@ -140,9 +149,12 @@ void ann_bytes_to_floats(float *Y, const uint8_t *X, size_t n, float scale);
 
 // Gathers `rows` samples of `features` bytes each into Y (rows, features) as
 // floats times `scale`: row r is sample indices[r] of X, or first + r when
-// indices is NULL.
-void ann_gather_bytes(float *Y, const uint8_t *X, const int32_t *indices, size_t first,
-                      int rows, size_t features, float scale, int threads);
+// indices is NULL. With copies > 1 it writes that many whole copies, copy c
+// at Y + c·copy_stride, copy t on team thread t: the per-thread inputs of the
+// dense kernels' x_copy_stride. With copies = 1 (copy_stride unused) the
+// team splits the rows.
+void ann_gather_bytes(float *Y, int copies, size_t copy_stride, const uint8_t *X, const int32_t *indices,
+                      size_t first, int rows, size_t features, float scale, int threads);
 
 // MARK: Runtime
 

@@ -21,7 +21,7 @@ struct DenseKernelTests {
         let X = randomFloats(B * n, seed: 1), W = randomFloats(m * n, seed: 2), b = randomFloats(m, seed: 3)
         for kind in Self.kinds {
             var fast = [Float](repeating: .nan, count: B * m), reference = fast
-            ann_dense_forward(&fast, X, W, b, Int32(B), Int32(n), Int32(m), kind, Int32(threads))
+            ann_dense_forward(&fast, X, 0, W, b, Int32(B), Int32(n), Int32(m), kind, Int32(threads))
             ann_ref_dense_forward(&reference, X, W, b, Int32(B), Int32(n), Int32(m), kind)
             #expect(maxRelativeError(fast, reference) < 1e-5, "activation \(kind)")
         }
@@ -36,7 +36,7 @@ struct DenseKernelTests {
         var dW = randomFloats(m * n, seed: 7), db = randomFloats(m, seed: 8)
         var refW = dW, refB = db
         var dX = [Float](repeating: .nan, count: B * n), refX = dX
-        ann_dense_backward(&dX, &dW, &db, dY, X, W, Int32(B), Int32(n), Int32(m), kind, accumulate ? 1 : 0, 2)
+        ann_dense_backward(&dX, &dW, &db, dY, X, 0, W, Int32(B), Int32(n), Int32(m), kind, accumulate ? 1 : 0, 2)
         ann_ref_dense_backward(&refX, &refW, &refB, dY, X, W, Int32(B), Int32(n), Int32(m), kind, accumulate ? 1 : 0)
         #expect(maxRelativeError(dW, refW) < 1e-5)
         #expect(maxRelativeError(db, refB) < 1e-5)
@@ -48,7 +48,7 @@ struct DenseKernelTests {
     func backwardSkipsInputGradient() {
         let (B, n, m) = (5, 9, 4)
         var dW = [Float](repeating: 0, count: m * n), db = [Float](repeating: 0, count: m)
-        ann_dense_backward(nil, &dW, &db, randomFloats(B * m, seed: 1), randomFloats(B * n, seed: 2),
+        ann_dense_backward(nil, &dW, &db, randomFloats(B * m, seed: 1), randomFloats(B * n, seed: 2), 0,
                            randomFloats(m * n, seed: 3), Int32(B), Int32(n), Int32(m), Int32(ANN_IDENTITY), 0, 1)
         #expect(dW.contains { $0 != 0 })
     }
@@ -65,10 +65,10 @@ struct DenseKernelTests {
         let dY = randomFloats(B * m, seed: 15), startV = randomFloats(m * n, seed: 16)
         var W = startW, V = startV
         var db = [Float](repeating: .nan, count: m), dX = [Float](repeating: .nan, count: B * n)
-        ann_dense_backward_sgd(&dX, &W, &V, &db, dY, X, Int32(B), Int32(n), Int32(m), Int32(ANN_RELU), 0.9, 0.05, Int32(threads))
+        ann_dense_backward_sgd(&dX, &W, &V, &db, dY, X, 0, Int32(B), Int32(n), Int32(m), Int32(ANN_RELU), 0.9, 0.05, Int32(threads))
 
         var dW = [Float](repeating: .nan, count: m * n), plainB = db, plainX = dX
-        ann_dense_backward(&plainX, &dW, &plainB, dY, X, startW, Int32(B), Int32(n), Int32(m), Int32(ANN_RELU), 0, Int32(threads))
+        ann_dense_backward(&plainX, &dW, &plainB, dY, X, 0, startW, Int32(B), Int32(n), Int32(m), Int32(ANN_RELU), 0, Int32(threads))
         var plainW = startW, plainV = startV
         ann_sgd_momentum_step(&plainW, &plainV, dW, m * n, 0.05, 0.9, 0, 0, 1)
         #expect(W == plainW)
@@ -94,9 +94,9 @@ struct DenseKernelTests {
         for kind in Self.kinds {
             for threads: Int32 in [1, 2, 3] {
                 var W = startW, V = startV, db = [Float](repeating: .nan, count: m)
-                ann_dense_backward_sgd(nil, &W, &V, &db, dY, X, Int32(B), Int32(n), Int32(m), kind, momentum, 0.05, threads)
+                ann_dense_backward_sgd(nil, &W, &V, &db, dY, X, 0, Int32(B), Int32(n), Int32(m), kind, momentum, 0.05, threads)
                 var dW = [Float](repeating: .nan, count: m * n), plainB = db, plainW = startW, plainV = startV
-                ann_dense_backward(nil, &dW, &plainB, dY, X, startW, Int32(B), Int32(n), Int32(m), kind, 0, threads)
+                ann_dense_backward(nil, &dW, &plainB, dY, X, 0, startW, Int32(B), Int32(n), Int32(m), kind, 0, threads)
                 ann_sgd_momentum_step(&plainW, &plainV, dW, m * n, 0.05, momentum, 0, 0, 1)
                 #expect(W == plainW && V == plainV && db == plainB, "activation \(kind), \(threads) threads")
             }
@@ -111,8 +111,8 @@ struct DenseKernelTests {
         let dY = randomFloats(B * m, seed: 17)
         // Zero-sized matrices: nothing to point at.
         var db = [Float](repeating: .nan, count: m), sgdB = db, refB = db
-        ann_dense_backward(nil, nil, &db, dY, nil, nil, Int32(B), 0, Int32(m), Int32(ANN_RELU), 0, Int32(threads))
-        ann_dense_backward_sgd(nil, nil, nil, &sgdB, dY, nil, Int32(B), 0, Int32(m), Int32(ANN_RELU), 0.9, 0.1, Int32(threads))
+        ann_dense_backward(nil, nil, &db, dY, nil, 0, nil, Int32(B), 0, Int32(m), Int32(ANN_RELU), 0, Int32(threads))
+        ann_dense_backward_sgd(nil, nil, nil, &sgdB, dY, nil, 0, Int32(B), 0, Int32(m), Int32(ANN_RELU), 0.9, 0.1, Int32(threads))
         ann_ref_dense_backward(nil, nil, &refB, dY, nil, nil, Int32(B), 0, Int32(m), Int32(ANN_RELU), 0)
         #expect(maxRelativeError(db, refB) < 1e-6)
         #expect(sgdB == db)
@@ -131,8 +131,8 @@ struct DenseKernelTests {
         func run(_ threads: Int32) -> [Float] {
             var Y = [Float](repeating: 0, count: B * m), dW = [Float](repeating: 0, count: m * n)
             var db = [Float](repeating: 0, count: m), dX = [Float](repeating: 0, count: B * n)
-            ann_dense_forward(&Y, X, W, b, Int32(B), Int32(n), Int32(m), Int32(ANN_RELU), threads)
-            ann_dense_backward(&dX, &dW, &db, dY, X, W, Int32(B), Int32(n), Int32(m), Int32(ANN_RELU), 0, threads)
+            ann_dense_forward(&Y, X, 0, W, b, Int32(B), Int32(n), Int32(m), Int32(ANN_RELU), threads)
+            ann_dense_backward(&dX, &dW, &db, dY, X, 0, W, Int32(B), Int32(n), Int32(m), Int32(ANN_RELU), 0, threads)
             return Y + dW + db + dX
         }
         let one = run(1)

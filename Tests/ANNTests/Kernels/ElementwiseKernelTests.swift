@@ -114,9 +114,9 @@ struct ElementwiseKernelTests {
         let bytes = (0..<(features * samples)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
         let indices: [Int32] = (0..<64).map { Int32(($0 * 37) % samples) }
         var byIndex = [Float](repeating: .nan, count: 64 * features)
-        ann_gather_bytes(&byIndex, bytes, indices, 0, 64, features, 0.5, Int32(threads))
+        ann_gather_bytes(&byIndex, 1, 0, bytes, indices, 0, 64, features, 0.5, Int32(threads))
         var fromStart = [Float](repeating: .nan, count: 10 * features)
-        ann_gather_bytes(&fromStart, bytes, nil, 90, 10, features, 0.5, Int32(threads))
+        ann_gather_bytes(&fromStart, 1, 0, bytes, nil, 90, 10, features, 0.5, Int32(threads))
         for row in 0..<64 {
             let sample = Int(indices[row])
             #expect(Array(byIndex[(row * features)..<((row + 1) * features)])

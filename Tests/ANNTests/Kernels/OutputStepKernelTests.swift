@@ -34,12 +34,12 @@ struct OutputStepKernelTests {
                 Int32(B), Int32(n), Int32(C), kind, scale, Int32(threads))
 
             var separate = Self.empty(B, n, C)
-            ann_dense_forward(&separate.logits, X, W, b, Int32(B), Int32(n), Int32(C), Int32(ANN_IDENTITY), 1)
+            ann_dense_forward(&separate.logits, X, 0, W, b, Int32(B), Int32(n), Int32(C), Int32(ANN_IDENTITY), 1)
             let loss = ann_softmax_cross_entropy(
                 &separate.probabilities, &separate.logitGradient, separate.logits, labels, Int32(B), Int32(C), scale)
             ann_argmax_rows(&separate.predictions, separate.probabilities, Int32(B), Int32(C))
             ann_dense_backward(
-                &separate.dX, &separate.dW, &separate.db, separate.logitGradient, X, W,
+                &separate.dX, &separate.dW, &separate.db, separate.logitGradient, X, 0, W,
                 Int32(B), Int32(n), Int32(C), kind, 0, 1)
             separate.rowLosses = fused.rowLosses
 
