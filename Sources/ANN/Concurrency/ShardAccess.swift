@@ -11,8 +11,12 @@
 /// - it reads shared memory that nobody writes while it can be read: the data
 ///   set not at all; the weights, the velocity and the shards' gradient
 ///   blocks, which the update ranges read and write, only once every shard's
-///   pass has finished and released its writes (``StepClaims``'
-///   acquire/release counter);
+///   pass has finished and released its writes, and the next step's shards
+///   only once every range has (``ShardTeam``'s acquire/release counters,
+///   and its opening of each step);
+/// - the trainer itself, its progress and stop callbacks and the epoch's
+///   outcome are used only by the iteration on the calling thread (the
+///   team's coordinator), while that thread is inside the call;
 /// - `concurrentPerform` returns only after every worker has finished, which
 ///   orders all of their writes before the caller's next read.
 /// Nothing else in the engine uses `@unchecked Sendable`.

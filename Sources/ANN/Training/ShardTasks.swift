@@ -30,6 +30,56 @@ struct ShardStep {
     }
 }
 
+/// An epoch's shards steps, each a function of its index: what every member
+/// of a ``ShardTeam`` runs. Made once an epoch, after the shuffle.
+struct ShardEpoch {
+    let steps: EpochSteps
+    /// Shards of a full minibatch (a short last one may have fewer).
+    let shardLimit: Int
+    let workspaces: [ShardWorkspace]
+    let source: SampleSource
+    /// The epoch's sample order.
+    let order: UnsafePointer<Int32>
+    let parameters: UnsafeMutablePointer<Float>
+    let velocity: UnsafeMutablePointer<Float>
+    let chunks: [UpdateChunk]
+    let sourceTable: UnsafeMutablePointer<UnsafePointer<Float>?>
+    let denseTargets: Bool
+    let momentum: Float
+    let l1: Float
+    let l2: Float
+
+    /// Shards of step `step`, and update ranges too.
+    func shards(_ step: Int) -> Int { min(shardLimit, steps.rows(step)) }
+
+    func runShard(step: Int, shard: Int) {
+        ShardStep(
+            workspaces: workspaces, source: source, order: order + steps.first(step), rows: steps.rows(step),
+            shards: shards(step), parameters: UnsafePointer(parameters), kernelThreads: 1, denseTargets: denseTargets,
+            weightStep: nil
+        ).run(shard: shard)
+    }
+
+    func runRange(step: Int, range: Int) {
+        let shards = shards(step)
+        ReduceAndUpdate(
+            workspaces: workspaces, shards: shards, workers: shards, chunks: chunks, sourceTable: sourceTable,
+            parameters: parameters, velocity: velocity, learningRate: steps.learningRate(step),
+            momentum: momentum, l1: l1, l2: l2
+        ).run(worker: range)
+    }
+
+    /// The step's loss summed over its rows, and its correct predictions.
+    func results(_ step: Int) -> (loss: Double, correct: Int) {
+        var loss = 0.0, correct = 0
+        for workspace in workspaces.prefix(shards(step)) {
+            loss += workspace.lossSum
+            correct += workspace.correct
+        }
+        return (loss, correct)
+    }
+}
+
 /// A stretch of the parameter block updated as one unit by one worker.
 struct UpdateChunk {
     let offset: Int

@@ -34,8 +34,6 @@ public final class Trainer {
     private let foldedSegments: [Bool]
     private let foldsGradients: Bool
     private let sourceTable: UnsafeMutablePointer<UnsafePointer<Float>?>
-    /// Who runs what in a shards step (one `concurrentPerform` a step).
-    private let claims = StepClaims()
 
     private var shuffler: SeededGenerator
     /// Where the run stands; a checkpoint saves exactly this.
@@ -203,34 +201,28 @@ public final class Trainer {
             shuffler = position.epochStartShuffler
             for i in 0..<trainCount { order.pointer[i] = Int32(i) }
             shuffle(order.pointer, count: trainCount)
+            let steps = EpochSteps(
+                batchSize: configuration.batchSize, trainCount: trainCount,
+                stepsBefore: position.epochsCompleted * stepsPerEpoch, totalSteps: totalSteps,
+                learningRate: configuration.learningRate, schedule: configuration.schedule)
             let clock = ContinuousClock()
-            let start = clock.now
-            let secondsBefore = position.epochSeconds
-            var learningRate = configuration.learningRate
-            while position.stepInEpoch < stepsPerEpoch {
-                if Task.isCancelled || stopRequested() {
-                    position.epochSeconds = secondsBefore + seconds(clock.now - start)
-                    stopReason = Task.isCancelled ? .cancelled : .interrupted(epoch: epoch, step: position.stepInEpoch)
-                    try saveCheckpoint()
-                    break epochs
+            let run = EpochRun(
+                epoch: epoch, epochs: configuration.epochs, clock: clock, start: clock.now,
+                secondsBefore: position.epochSeconds)
+            let interruption = plan.shards == 1
+                ? try runSteps(steps, run: run, progress: progress, stopRequested: stopRequested) {
+                    trainStep(data: training, order: order.pointer, steps: steps, step: $0)
                 }
-                let first = position.stepInEpoch * configuration.batchSize
-                let rows = min(configuration.batchSize, trainCount - first)
-                learningRate = rate(atStep: position.epochsCompleted * stepsPerEpoch + position.stepInEpoch, of: totalSteps)
-                let (loss, hits) = trainStep(
-                    data: training, order: order.pointer + first, rows: rows, learningRate: learningRate)
-                guard loss.isFinite else {
-                    throw .diverged(epoch: epoch, step: position.stepInEpoch + 1, learningRate: configuration.learningRate)
-                }
-                position.epochLossSum += loss
-                position.epochCorrect += hits
-                position.stepInEpoch += 1
-                progress(.batch(BatchProgress(
-                    epoch: epoch, epochs: configuration.epochs, samplesDone: first + rows,
-                    samplesPerEpoch: trainCount, loss: position.epochLossSum / Double(first + rows),
-                    seconds: secondsBefore + seconds(clock.now - start))))
+                : try runShardSteps(
+                    steps, data: training, order: order.pointer, run: run, progress: progress, stopRequested: stopRequested)
+            if let interruption {
+                position.epochSeconds = run.elapsed()
+                stopReason = interruption
+                try saveCheckpoint()
+                break epochs
             }
-            let elapsed = secondsBefore + seconds(clock.now - start)
+            let learningRate = steps.learningRate(steps.count - 1)
+            let elapsed = run.elapsed()
 
             let validationAccuracy = validation > 0 && training.isClassification
                 ? evaluate(training, samples: trainCount..<training.count).accuracy : nil
@@ -315,41 +307,96 @@ public final class Trainer {
         }
     }
 
-    /// One minibatch: shards run forward and backward in parallel, then the
-    /// gradients are summed in shard order and the optimiser steps, all in
-    /// one `concurrentPerform` call (see ``StepClaims``).
-    private func trainStep(data: Dataset, order: UnsafePointer<Int32>, rows: Int, learningRate: Float) -> (Double, Int) {
-        let shards = min(plan.shards, rows)
+    /// The epoch's minibatches from `position.stepInEpoch` on, each run by
+    /// `runStep` (its index in the epoch → its summed loss and correct
+    /// count), with the bookkeeping, progress and stop checks between them.
+    /// Returns why it stopped early, or nil once the epoch is done.
+    private func runSteps(
+        _ steps: EpochSteps, run: EpochRun, progress: (TrainingEvent) -> Void, stopRequested: () -> Bool,
+        runStep: (Int) -> (loss: Double, correct: Int)
+    ) throws(TrainingError) -> StopReason? {
+        while position.stepInEpoch < steps.count {
+            if Task.isCancelled { return .cancelled }
+            if stopRequested() { return .interrupted(epoch: run.epoch, step: position.stepInEpoch) }
+            let step = position.stepInEpoch
+            let (loss, hits) = runStep(step)
+            guard loss.isFinite else {
+                throw .diverged(epoch: run.epoch, step: step + 1, learningRate: configuration.learningRate)
+            }
+            position.epochLossSum += loss
+            position.epochCorrect += hits
+            position.stepInEpoch += 1
+            let done = steps.first(step) + steps.rows(step)
+            progress(.batch(BatchProgress(
+                epoch: run.epoch, epochs: run.epochs, samplesDone: done, samplesPerEpoch: steps.trainCount,
+                loss: position.epochLossSum / Double(done), seconds: run.elapsed())))
+        }
+        return nil
+    }
+
+    /// ``runSteps(_:run:progress:stopRequested:runStep:)`` with each
+    /// minibatch split into shards, all of the epoch's steps in one
+    /// `concurrentPerform` call whose workers stay together (``ShardTeam``).
+    /// The steps, callbacks included, are driven from the iteration on this
+    /// thread.
+    private func runShardSteps(
+        _ steps: EpochSteps, data: Dataset, order: UnsafePointer<Int32>, run: EpochRun,
+        progress: (TrainingEvent) -> Void, stopRequested: () -> Bool
+    ) throws(TrainingError) -> StopReason? {
+        var outcome: Result<StopReason?, TrainingError> = .success(nil)
+        data.withSampleSource { source in
+            let work = ShardEpoch(
+                steps: steps, shardLimit: plan.shards, workspaces: workspaces, source: source, order: order,
+                parameters: parameters.pointer, velocity: velocity.pointer, chunks: chunks, sourceTable: sourceTable,
+                denseTargets: architecture.loss == .meanSquaredError, momentum: configuration.momentum,
+                l1: configuration.l1, l2: configuration.l2)
+            let team = ShardTeam(members: plan.shards)
+            func coordinate() -> Result<StopReason?, TrainingError> {
+                Result { () throws(TrainingError) -> StopReason? in
+                    try runSteps(steps, run: run, progress: progress, stopRequested: stopRequested) { step in
+                        let shards = work.shards(step)
+                        team.run(
+                            step: step, shards: shards, ranges: shards,
+                            runShard: { work.runShard(step: step, shard: $0) },
+                            runRange: { work.runRange(step: step, range: $0) })
+                        return work.results(step)
+                    }
+                }
+            }
+            withoutActuallyEscaping(coordinate) { coordinate in
+                let shared = ShardAccess((work: work, team: team, coordinate: coordinate, outcome: EpochOutcome()))
+                DispatchQueue.concurrentPerform(iterations: team.members) { _ in
+                    let (work, team, coordinate, outcome) = shared.value
+                    if team.join() {
+                        outcome.value = coordinate()
+                        team.close()
+                    } else {
+                        team.serve(shardsOf: work.shards, runShard: work.runShard, runRange: work.runRange)
+                    }
+                }
+                if let result = shared.value.outcome.value { outcome = result }
+            }
+            // No iteration ran on this thread: run the steps here, alone.
+            if !team.wasCoordinated { outcome = coordinate() }
+        }
+        return try outcome.get()
+    }
+
+    /// One minibatch on one shard, OpenMP inside the kernels.
+    private func trainStep(data: Dataset, order: UnsafePointer<Int32>, steps: EpochSteps, step index: Int) -> (loss: Double, correct: Int) {
+        let learningRate = steps.learningRate(index), rows = steps.rows(index)
         let denseTargets = architecture.loss == .meanSquaredError
         data.withSampleSource { source in
             let step = ShardStep(
-                workspaces: workspaces, source: source, order: order, rows: rows, shards: shards,
+                workspaces: workspaces, source: source, order: order + steps.first(index), rows: rows, shards: 1,
                 parameters: parameters.pointer, kernelThreads: plan.kernelThreads, denseTargets: denseTargets,
                 weightStep: foldsGradients ? WeightStep(
                     parameters: parameters.pointer, velocity: velocity.pointer,
                     momentum: configuration.momentum, learningRate: learningRate) : nil)
-            if shards == 1 {
-                step.run(shard: 0)
-                updateWithKernelThreads(learningRate: learningRate)
-                return
-            }
-            let update = ReduceAndUpdate(
-                workspaces: workspaces, shards: shards, workers: shards, chunks: chunks, sourceTable: sourceTable,
-                parameters: parameters.pointer, velocity: velocity.pointer, learningRate: learningRate,
-                momentum: configuration.momentum, l1: configuration.l1, l2: configuration.l2)
-            claims.reset()
-            let work = ShardAccess((step: step, update: update, claims: claims))
-            DispatchQueue.concurrentPerform(iterations: shards) { _ in
-                let (step, update, claims) = work.value
-                claims.work(shards: shards, ranges: update.workers, runShard: step.run(shard:), runRange: update.run(worker:))
-            }
+            step.run(shard: 0)
+            updateWithKernelThreads(learningRate: learningRate)
         }
-        var loss = 0.0, correct = 0
-        for workspace in workspaces.prefix(shards) {
-            loss += workspace.lossSum
-            correct += workspace.correct
-        }
-        return (loss, correct)
+        return (workspaces[0].lossSum, workspaces[0].correct)
     }
 
     /// With a single shard there is nothing to reduce, and the update itself
@@ -365,13 +412,6 @@ public final class Trainer {
         }
     }
 
-    private func rate(atStep step: Int, of total: Int) -> Float {
-        switch configuration.schedule {
-        case .constant: configuration.learningRate
-        case .cosine: configuration.learningRate * 0.5 * (1 + Float(cos(Double.pi * Double(step) / Double(total))))
-        }
-    }
-
     /// Fisher–Yates with the trainer's own generator, so the order depends on the seed alone.
     private func shuffle(_ values: UnsafeMutablePointer<Int32>, count: Int) {
         Self.shuffle(values, count: count, using: &shuffler)
@@ -384,10 +424,6 @@ public final class Trainer {
             let j = Int(((generator.next() >> 32) &* UInt64(i + 1)) >> 32)
             (values[i], values[j]) = (values[j], values[i])
         }
-    }
-
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 
     /// Names the settings that differ, flag by flag.

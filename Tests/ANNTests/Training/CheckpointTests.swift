@@ -4,8 +4,9 @@ import Testing
 
 @Suite("Checkpoints and resume")
 struct CheckpointTests {
-    static func settings(threads: Int = 2) -> TrainingConfiguration {
+    static func settings(threads: Int = 2, fanOut: ShardPlan.FanOut = .automatic) -> TrainingConfiguration {
         var settings = TrainingConfiguration()
+        settings.fanOut = fanOut
         settings.epochs = 3
         settings.batchSize = 32
         settings.threads = threads
@@ -17,20 +18,22 @@ struct CheckpointTests {
 
     static let architecture = try! NetworkArchitecture(layerSizes: [16, 12, 4])
 
-    static func freshTrainer(threads: Int = 2) throws -> Trainer {
-        try Trainer(network: Network(architecture: architecture, seed: 5), configuration: settings(threads: threads))
+    static func freshTrainer(threads: Int = 2, fanOut: ShardPlan.FanOut = .automatic) throws -> Trainer {
+        try Trainer(network: Network(architecture: architecture, seed: 5), configuration: settings(threads: threads, fanOut: fanOut))
     }
 
+    /// With shards, the stop request is asked from inside the epoch's
+    /// `concurrentPerform` call, on the calling thread.
     @Test("an interrupted run resumed from its checkpoint ends bit-identical to an uninterrupted one",
-          arguments: [1, 7, 12, 20, 33])
-    func resumeIsExact(stopBeforeCall: Int) throws {
+          arguments: [1, 7, 12, 20, 33], [ShardPlan.FanOut.automatic, .shards])
+    func resumeIsExact(stopBeforeCall: Int, fanOut: ShardPlan.FanOut) throws {
         let data = Dataset(clusteredDataset(samples: 400))
-        let uninterrupted = try Self.freshTrainer().train(on: data, test: data)
+        let uninterrupted = try Self.freshTrainer(fanOut: fanOut).train(on: data, test: data)
 
         let directory = try ScratchDirectory()
         let store = CheckpointStore(directory: directory.path)
         var calls = 0
-        let first = try Self.freshTrainer().train(on: data, test: data, checkpoints: store, stopRequested: {
+        let first = try Self.freshTrainer(fanOut: fanOut).train(on: data, test: data, checkpoints: store, stopRequested: {
             calls += 1
             return calls == stopBeforeCall
         })
@@ -41,7 +44,7 @@ struct CheckpointTests {
         let (checkpoint, skipped) = store.newestValid()
         #expect(skipped.isEmpty)
         let saved = try #require(checkpoint)
-        let resumed = try Trainer(resuming: saved, configuration: Self.settings()).train(on: data, test: data, checkpoints: store)
+        let resumed = try Trainer(resuming: saved, configuration: Self.settings(fanOut: fanOut)).train(on: data, test: data, checkpoints: store)
         #expect(resumed.network.parameters == uninterrupted.network.parameters)
         #expect(resumed.epochs.map(\.epoch) == [1, 2, 3])
         #expect(resumed.epochs.map(\.loss) == uninterrupted.epochs.map(\.loss))

@@ -63,12 +63,17 @@ struct DatasetAndInferenceTests {
 
 @Suite("Stopping from outside and sharing a network")
 struct CancellationAndThreadsTests {
-    @Test("cancelling the surrounding Task stops training between minibatches")
-    func taskCancellation() async throws {
+    /// Shards run each epoch's steps inside one `concurrentPerform` call;
+    /// the Task is still seen there, between minibatches.
+    @Test("cancelling the surrounding Task stops training between minibatches",
+          arguments: [(threads: 1, fanOut: ShardPlan.FanOut.automatic), (2, .shards), (2, .openmp)])
+    func taskCancellation(run: (threads: Int, fanOut: ShardPlan.FanOut)) async throws {
         let data = Dataset(clusteredDataset(samples: 400))
         var settings = TrainingConfiguration()
         settings.epochs = 50
         settings.batchSize = 16
+        settings.threads = run.threads
+        settings.fanOut = run.fanOut
         let task = Task {
             let trainer = try Trainer(network: Network(architecture: try NetworkArchitecture(layerSizes: [16, 8, 4]), seed: 1), configuration: settings)
             var batches = 0

@@ -125,10 +125,11 @@ struct TrainerTests {
         #expect(trainer.evaluate(data, samples: 300..<400).accuracy == best)
     }
 
-    @Test("a huge learning rate is reported as divergence, naming epoch and step")
-    func divergence() throws {
+    @Test("a huge learning rate is reported as divergence, naming epoch and step",
+          arguments: [(threads: 1, fanOut: ShardPlan.FanOut.automatic), (2, .shards)])
+    func divergence(run: (threads: Int, fanOut: ShardPlan.FanOut)) throws {
         let data = clusteredDataset(samples: 200)
-        var settings = Self.configuration(threads: 1, epochs: 3)
+        var settings = Self.configuration(threads: run.threads, epochs: 3, fanOut: run.fanOut)
         settings.learningRate = 1e30
         settings.schedule = .constant
         let trainer = try Trainer(network: Network(architecture: NetworkArchitecture(layerSizes: [16, 12, 4]), seed: 1), configuration: settings)

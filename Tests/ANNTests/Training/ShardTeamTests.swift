@@ -1,0 +1,122 @@
+import Dispatch
+import Synchronization
+import Testing
+
+@testable import ANN
+
+@Suite("Shard team")
+struct ShardTeamTests {
+    final class Counter: Sendable {
+        let count = Atomic<Int>(0)
+    }
+
+    /// What a team's members did, counted with atomics: under
+    /// ThreadSanitizer, counts kept inside a Synchronization Mutex were once
+    /// reported as a race (it did not see the lock's hand-over), while it
+    /// follows the atomics' ordering.
+    final class Ledger: Sendable {
+        let shardRuns: [Counter], rangeRuns: [Counter]
+        let shardsFinished = Atomic<Int>(0), rangesFinished = Atomic<Int>(0)
+        /// Ranges begun before their step's every shard finished, and shards
+        /// begun before the previous step's every range finished.
+        let early = Atomic<Int>(0)
+        let shardsPerStep: Int, rangesPerStep: Int
+
+        init(steps: Int, shards: Int, ranges: Int) {
+            shardsPerStep = shards
+            rangesPerStep = ranges
+            shardRuns = (0..<(steps * shards)).map { _ in Counter() }
+            rangeRuns = (0..<(steps * ranges)).map { _ in Counter() }
+        }
+
+        /// Long enough (0.1 ms for a shard, 0.05 for a range) that members overlap.
+        static func busy(_ duration: Duration) {
+            let clock = ContinuousClock(), start = clock.now
+            while clock.now - start < duration {}
+        }
+
+        func shard(step: Int, shard: Int) {
+            if rangesFinished.load(ordering: .acquiring) < step * rangesPerStep { early.wrappingAdd(1, ordering: .relaxed) }
+            Self.busy(.microseconds(100))
+            shardRuns[step * shardsPerStep + shard].count.wrappingAdd(1, ordering: .relaxed)
+            shardsFinished.wrappingAdd(1, ordering: .releasing)
+        }
+
+        func range(step: Int, range: Int) {
+            if shardsFinished.load(ordering: .acquiring) < (step + 1) * shardsPerStep { early.wrappingAdd(1, ordering: .relaxed) }
+            Self.busy(.microseconds(50))
+            rangeRuns[step * rangesPerStep + range].count.wrappingAdd(1, ordering: .relaxed)
+            rangesFinished.wrappingAdd(1, ordering: .releasing)
+        }
+
+        var everythingOnce: Bool {
+            (shardRuns + rangeRuns).allSatisfy { $0.count.load(ordering: .relaxed) == 1 }
+        }
+    }
+
+    /// As if `concurrentPerform` had no other worker: the coordinator runs
+    /// every step itself, in order, without waiting for anyone.
+    @Test("a lone coordinator runs every shard, then every range, step by step")
+    func loneCoordinator() {
+        let team = ShardTeam(members: 3)
+        #expect(team.join())
+        var log: [String] = []
+        for step in 0..<2 {
+            team.run(step: step, shards: 3, ranges: 2, runShard: { log.append("\(step)s\($0)") }, runRange: { log.append("\(step)r\($0)") })
+        }
+        team.close()
+        #expect(log == ["0s0", "0s1", "0s2", "0r0", "0r1", "1s0", "1s1", "1s2", "1r0", "1r1"])
+        // A member arriving after the close finds nothing to do.
+        team.serve(shardsOf: { _ in 3 }, runShard: { _, _ in Issue.record("late shard") }, runRange: { _, _ in Issue.record("late range") })
+    }
+
+    @Test("a whole epoch in one call: each shard and range once, in step order", arguments: [2, 3, 8])
+    func epochInOneCall(members: Int) {
+        let steps = 40, shards = members
+        let ledger = Ledger(steps: steps, shards: shards, ranges: shards)
+        let team = ShardTeam(members: members)
+        DispatchQueue.concurrentPerform(iterations: members) { _ in
+            if team.join() {
+                for step in 0..<steps {
+                    team.run(
+                        step: step, shards: shards, ranges: shards,
+                        runShard: { ledger.shard(step: step, shard: $0) }, runRange: { ledger.range(step: step, range: $0) })
+                    // Every range of the step is done when the coordinator gets it back.
+                    if ledger.rangesFinished.load(ordering: .acquiring) != (step + 1) * shards {
+                        ledger.early.wrappingAdd(1, ordering: .relaxed)
+                    }
+                }
+                team.close()
+            } else {
+                team.serve(shardsOf: { _ in shards }, runShard: ledger.shard, runRange: ledger.range)
+            }
+        }
+        #expect(team.wasCoordinated)
+        #expect(ledger.everythingOnce)
+        #expect(ledger.early.load(ordering: .relaxed) == 0)
+    }
+
+    /// Nothing promises that `concurrentPerform` runs an iteration on the
+    /// calling thread; a team made elsewhere has no coordinator, and its
+    /// members must leave rather than wait for one.
+    @Test("members leave when no iteration can coordinate", arguments: [1, 2, 4])
+    func noCoordinator(members: Int) {
+        let team = ShardTeam(members: members)
+        let served = Counter()
+        // Called from a pool thread, not this one (which `sync` would reuse).
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            DispatchQueue.concurrentPerform(iterations: members) { _ in
+                if team.join() {
+                    Issue.record("an iteration off the team's thread coordinated")
+                } else {
+                    team.serve(shardsOf: { _ in 1 }, runShard: { _, _ in }, runRange: { _, _ in })
+                    served.count.wrappingAdd(1, ordering: .relaxed)
+                }
+            }
+        }
+        group.wait()
+        #expect(!team.wasCoordinated)
+        #expect(served.count.load(ordering: .relaxed) == members)
+    }
+}
