@@ -53,12 +53,12 @@ public struct ShardPlan: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Measured on 2 threads (README, "Where the cores go"): below 512
-    /// samples a minibatch's shards are too short to repay waking
-    /// `concurrentPerform` workers twice per step (at 64, shards make 65% of
-    /// OpenMP's throughput), while OpenMP's spinning team forks in a fraction
-    /// of a microsecond. From 512 up the two are within a few percent while
-    /// the cores are close, and shards are 18-26% faster when they are far
-    /// apart, because they synchronise twice a step instead of about nine times.
+    /// samples, summing a gradient block per shard and the separate optimiser
+    /// pass cost shards more than OpenMP's forks, which take a fraction of a
+    /// microsecond (at 64, shards make 87% of OpenMP's throughput). From 512
+    /// up the two are within a few percent while the cores are close, and
+    /// shards are 18-26% faster when they are far apart, because they
+    /// synchronise twice a step instead of about eight times.
     static func preferredFanOut(threads: Int, batchSize: Int) -> FanOut {
         batchSize >= 512 ? .shards : .openmp
     }
