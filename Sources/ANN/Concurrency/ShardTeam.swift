@@ -14,24 +14,31 @@ import Synchronization
 /// each call allocates 3 blocks.
 ///
 /// The iteration that runs on the calling thread coordinates (``join()``):
-/// it opens each step (``run(step:shards:ranges:runShard:runRange:)``),
+/// it opens each step (``run(step:shards:runShard:runRange:)``),
 /// works on it like any member, and between steps does what must happen on
 /// the caller's thread (progress, stop requests, Task cancellation). The
 /// other members ``serve(shardsOf:runShard:runRange:)`` until it ``close()``s.
 ///
 /// A step: members claim its shards, wait until every claimed shard has
-/// finished, then claim its update ranges; the coordinator returns once every
-/// range has finished. Nothing can deadlock, whatever the order or
+/// finished, then claim its update ranges (as many as shards); the
+/// coordinator returns once every range has finished. Nothing can deadlock, whatever the order or
 /// concurrency in which `concurrentPerform` runs the iterations:
 /// - a member only ever waits for work that a running member has claimed,
 ///   and the coordinator claims whatever is left itself, so it can run every
 ///   step alone;
 /// - members wait for the coordinator only between steps, and only once it
-///   has joined; a member that finds none leaves after a millisecond. That
-///   happens only if no iteration runs on the calling thread (libdispatch
-///   always runs one there, but nothing promises it) or that iteration starts
-///   late; the caller then runs the steps with fewer members, or alone after
-///   the call (``wasCoordinated``).
+///   has joined; a member that finds none leaves after 20 ms. That happens
+///   only if no iteration runs on the calling thread (libdispatch always runs
+///   one there, but nothing promises it) or that iteration starts very late;
+///   the caller then runs the steps with fewer members, or alone after the
+///   call (``wasCoordinated``).
+///
+/// Members hold their libdispatch workers for the whole call and spin (with
+/// a `sched_yield` now and then) while the coordinator is between steps, as
+/// an OpenMP team does between regions. So the callbacks the coordinator
+/// runs must not wait for other work on the global queues, which may find no
+/// free worker until the epoch ends; and a second team started meanwhile
+/// elsewhere in the process may find none either, and then runs alone.
 ///
 /// Claims are tagged with their step (`step << 32 | count`), so a member
 /// that falls behind can never take part of a later step for the one it
@@ -69,10 +76,11 @@ final class ShardTeam: Sendable {
     /// Whether an iteration took the coordinator's part.
     var wasCoordinated: Bool { coordinated.load(ordering: .acquiring) }
 
-    /// The coordinator's part of step `k`: opens it, works on it, and returns
-    /// once every update range has finished (their writes are then visible
-    /// to the caller). Without members, it runs the whole step itself.
-    func run(step k: Int, shards: Int, ranges: Int, runShard: (Int) -> Void, runRange: (Int) -> Void) {
+    /// The coordinator's part of step `k` of `shards` shards and as many
+    /// update ranges: opens it, works on it, and returns once every range
+    /// has finished (their writes are then visible to the caller). Without
+    /// members, it runs the whole step itself.
+    func run(step k: Int, shards: Int, runShard: (Int) -> Void, runRange: (Int) -> Void) {
         // Nobody touches the counters now: every claim of the previous step
         // has finished, and no member may claim for step k before it opens.
         shardClaims.store(Self.tag(k, 0), ordering: .relaxed)
@@ -80,8 +88,8 @@ final class ShardTeam: Sendable {
         rangeClaims.store(Self.tag(k, 0), ordering: .relaxed)
         finishedRanges.store(Self.tag(k, 0), ordering: .relaxed)
         opened.store(k + 1, ordering: .releasing)
-        work(step: k, shards: shards, ranges: ranges, runShard: runShard, runRange: runRange)
-        Self.spin { Self.count(finishedRanges.load(ordering: .acquiring)) >= ranges }
+        work(step: k, shards: shards, runShard: runShard, runRange: runRange)
+        Self.spin { Self.count(finishedRanges.load(ordering: .acquiring)) >= shards }
     }
 
     /// Ends the team: members return from ``serve(shardsOf:runShard:runRange:)``.
@@ -90,11 +98,12 @@ final class ShardTeam: Sendable {
     }
 
     /// A member's part: every step opened until the team closes. `shardsOf`
-    /// gives a step's shard count, which is also its range count.
+    /// gives a step's shard count, which is also its range count (as in ``run(step:shards:runShard:runRange:)``).
     func serve(shardsOf: (Int) -> Int, runShard: (_ step: Int, _ shard: Int) -> Void, runRange: (_ step: Int, _ range: Int) -> Void) {
         // The calling thread's iteration starts within a microsecond or so of
-        // the others; a member never waits on one that is not coming.
-        let clock = ContinuousClock(), deadline = clock.now + .milliseconds(1)
+        // the others (more if that thread is pre-empted); a member never
+        // waits for ever on one that is not coming.
+        let clock = ContinuousClock(), deadline = clock.now + .milliseconds(20)
         Self.spin { coordinated.load(ordering: .relaxed) || clock.now > deadline }
         guard coordinated.load(ordering: .relaxed) else { return }
         var seen = 0
@@ -107,7 +116,7 @@ final class ShardTeam: Sendable {
             if now < 0 { return }
             seen = now
             let k = now - 1, shards = shardsOf(k)
-            work(step: k, shards: shards, ranges: shards, runShard: { runShard(k, $0) }, runRange: { runRange(k, $0) })
+            work(step: k, shards: shards, runShard: { runShard(k, $0) }, runRange: { runRange(k, $0) })
         }
     }
 
@@ -115,7 +124,7 @@ final class ShardTeam: Sendable {
     /// claimed, then ranges while any are unclaimed. A member still here after
     /// the step ended finds its claims and counters tagged with a later step,
     /// and leaves.
-    private func work(step k: Int, shards: Int, ranges: Int, runShard: (Int) -> Void, runRange: (Int) -> Void) {
+    private func work(step k: Int, shards: Int, runShard: (Int) -> Void, runRange: (Int) -> Void) {
         while let shard = Self.claim(shardClaims, step: k, below: shards) {
             runShard(shard)
             // Releases this shard's gradient to whoever sums it.
@@ -125,7 +134,7 @@ final class ShardTeam: Sendable {
             let finished = finishedShards.load(ordering: .acquiring)
             return Self.step(finished) != k || Self.count(finished) >= shards
         }
-        while let range = Self.claim(rangeClaims, step: k, below: ranges) {
+        while let range = Self.claim(rangeClaims, step: k, below: shards) {
             runRange(range)
             // Releases the updated parameters to the coordinator.
             finishedRanges.wrappingAdd(1, ordering: .releasing)

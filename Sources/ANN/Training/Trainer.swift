@@ -159,8 +159,12 @@ public final class Trainer {
     /// Runs the remaining epochs (or until a stopping criterion holds) on
     /// `training`, evaluating on `test` after each epoch when given.
     ///
-    /// `progress` hears from every minibatch and every epoch. Between
-    /// minibatches, Task cancellation or `stopRequested()` returning true ends
+    /// `progress` hears from every minibatch and every epoch, and
+    /// `stopRequested` is asked before every minibatch, always on the calling
+    /// thread. With shards, the minibatches of an epoch run inside one
+    /// `concurrentPerform` call whose workers wait, spinning, while those two
+    /// run: they must not wait for other work on Dispatch's global queues.
+    /// Between minibatches, Task cancellation or `stopRequested()` returning true ends
     /// the run early; the trainer then stands where it stopped, and with
     /// `checkpoints` a checkpoint of that point is written, so a later run can
     /// resume it exactly. With `checkpoints`, one is also written after every
@@ -356,7 +360,7 @@ public final class Trainer {
                     try runSteps(steps, run: run, progress: progress, stopRequested: stopRequested) { step in
                         let shards = work.shards(step)
                         team.run(
-                            step: step, shards: shards, ranges: shards,
+                            step: step, shards: shards,
                             runShard: { work.runShard(step: step, shard: $0) },
                             runRange: { work.runRange(step: step, range: $0) })
                         return work.results(step)

@@ -25,7 +25,7 @@ struct CheckpointTests {
     /// With shards, the stop request is asked from inside the epoch's
     /// `concurrentPerform` call, on the calling thread.
     @Test("an interrupted run resumed from its checkpoint ends bit-identical to an uninterrupted one",
-          arguments: [1, 7, 12, 20, 33], [ShardPlan.FanOut.automatic, .shards])
+          .timeLimit(.minutes(1)), arguments: [1, 7, 12, 20, 33], [ShardPlan.FanOut.automatic, .shards])
     func resumeIsExact(stopBeforeCall: Int, fanOut: ShardPlan.FanOut) throws {
         let data = Dataset(clusteredDataset(samples: 400))
         let uninterrupted = try Self.freshTrainer(fanOut: fanOut).train(on: data, test: data)

@@ -65,7 +65,7 @@ struct DatasetAndInferenceTests {
 struct CancellationAndThreadsTests {
     /// Shards run each epoch's steps inside one `concurrentPerform` call;
     /// the Task is still seen there, between minibatches.
-    @Test("cancelling the surrounding Task stops training between minibatches",
+    @Test("cancelling the surrounding Task stops training between minibatches", .timeLimit(.minutes(1)),
           arguments: [(threads: 1, fanOut: ShardPlan.FanOut.automatic), (2, .shards), (2, .openmp)])
     func taskCancellation(run: (threads: Int, fanOut: ShardPlan.FanOut)) async throws {
         let data = Dataset(clusteredDataset(samples: 400))

@@ -1,10 +1,14 @@
 import Dispatch
+import Foundation
 import Synchronization
 import Testing
 
 @testable import ANN
 
-@Suite("Shard team")
+/// Serialized: teams running at once compete for libdispatch's workers, and
+/// the members of one would then rarely get to work. A protocol that
+/// deadlocks fails on the time limit instead of hanging the run.
+@Suite("Shard team", .serialized, .timeLimit(.minutes(1)))
 struct ShardTeamTests {
     final class Counter: Sendable {
         let count = Atomic<Int>(0)
@@ -49,6 +53,23 @@ struct ShardTeamTests {
             rangesFinished.wrappingAdd(1, ordering: .releasing)
         }
 
+        /// Shards and ranges run off the coordinator's thread.
+        let byMembers = Atomic<Int>(0)
+
+        /// The coordinator's part: every step, then the close.
+        func coordinate(_ team: ShardTeam, steps: Int) {
+            for step in 0..<steps {
+                team.run(
+                    step: step, shards: shardsPerStep,
+                    runShard: { self.shard(step: step, shard: $0) }, runRange: { self.range(step: step, range: $0) })
+                // Every range of the step is done when the coordinator gets it back.
+                if rangesFinished.load(ordering: .acquiring) != (step + 1) * rangesPerStep {
+                    early.wrappingAdd(1, ordering: .relaxed)
+                }
+            }
+            team.close()
+        }
+
         var everythingOnce: Bool {
             (shardRuns + rangeRuns).allSatisfy { $0.count.load(ordering: .relaxed) == 1 }
         }
@@ -62,10 +83,10 @@ struct ShardTeamTests {
         #expect(team.join())
         var log: [String] = []
         for step in 0..<2 {
-            team.run(step: step, shards: 3, ranges: 2, runShard: { log.append("\(step)s\($0)") }, runRange: { log.append("\(step)r\($0)") })
+            team.run(step: step, shards: 3, runShard: { log.append("\(step)s\($0)") }, runRange: { log.append("\(step)r\($0)") })
         }
         team.close()
-        #expect(log == ["0s0", "0s1", "0s2", "0r0", "0r1", "1s0", "1s1", "1s2", "1r0", "1r1"])
+        #expect(log == ["0s0", "0s1", "0s2", "0r0", "0r1", "0r2", "1s0", "1s1", "1s2", "1r0", "1r1", "1r2"])
         // A member arriving after the close finds nothing to do.
         team.serve(shardsOf: { _ in 3 }, runShard: { _, _ in Issue.record("late shard") }, runRange: { _, _ in Issue.record("late range") })
     }
@@ -77,16 +98,7 @@ struct ShardTeamTests {
         let team = ShardTeam(members: members)
         DispatchQueue.concurrentPerform(iterations: members) { _ in
             if team.join() {
-                for step in 0..<steps {
-                    team.run(
-                        step: step, shards: shards, ranges: shards,
-                        runShard: { ledger.shard(step: step, shard: $0) }, runRange: { ledger.range(step: step, range: $0) })
-                    // Every range of the step is done when the coordinator gets it back.
-                    if ledger.rangesFinished.load(ordering: .acquiring) != (step + 1) * shards {
-                        ledger.early.wrappingAdd(1, ordering: .relaxed)
-                    }
-                }
-                team.close()
+                ledger.coordinate(team, steps: steps)
             } else {
                 team.serve(shardsOf: { _ in shards }, runShard: ledger.shard, runRange: ledger.range)
             }
@@ -94,6 +106,35 @@ struct ShardTeamTests {
         #expect(team.wasCoordinated)
         #expect(ledger.everythingOnce)
         #expect(ledger.early.load(ordering: .relaxed) == 0)
+    }
+
+    /// Members on threads of their own, so that they surely take part
+    /// (libdispatch may run a call's other iterations late, or after the
+    /// coordinator's, when other calls hold its workers).
+    @Test("members on their own threads share the steps, each shard and range once, in step order", arguments: [2, 3])
+    func membersShareTheWork(members: Int) {
+        let steps = 40, shards = members
+        let ledger = Ledger(steps: steps, shards: shards, ranges: shards)
+        let team = ShardTeam(members: members)
+        #expect(team.join())
+        let done = DispatchGroup()
+        for _ in 1..<members {
+            done.enter()
+            Thread {
+                #expect(!team.join())
+                team.serve(
+                    shardsOf: { _ in shards },
+                    runShard: { ledger.byMembers.wrappingAdd(1, ordering: .relaxed); ledger.shard(step: $0, shard: $1) },
+                    runRange: { ledger.byMembers.wrappingAdd(1, ordering: .relaxed); ledger.range(step: $0, range: $1) })
+                done.leave()
+            }.start()
+        }
+        ledger.coordinate(team, steps: steps)
+        done.wait()
+        #expect(ledger.everythingOnce)
+        #expect(ledger.early.load(ordering: .relaxed) == 0)
+        // 40 steps of 0.1 ms shards: long enough for a started thread to join in.
+        #expect(ledger.byMembers.load(ordering: .relaxed) > 0)
     }
 
     /// Nothing promises that `concurrentPerform` runs an iteration on the
