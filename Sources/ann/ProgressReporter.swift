@@ -79,6 +79,9 @@ final class ProgressReporter {
         if let validation = report.validationAccuracy { line += String(format: "  validation %.2f%%", validation * 100) }
         if let test = report.testAccuracy { line += String(format: "  test %.2f%%", test * 100) }
         line += String(format: "  %.2f s  %.0f samples/s", report.seconds, report.samplesPerSecond)
+        if let steps = report.stepTimes {
+            line += String(format: "  step %.0f µs (p99 %.0f)", steps.median * 1e6, steps.p99 * 1e6)
+        }
         output.write((live ? "\r\u{1B}[2K" : "") + line + "\n")
     }
 
@@ -117,6 +120,8 @@ struct EpochLine: Encodable {
     let seconds: Double
     let samples_per_second: Double
     let learning_rate: Float
+    /// Its keys (steps, median, p90, p99, max) read the same in snake case.
+    let step_seconds: StepTimeSummary?
 
     init(_ report: EpochReport) {
         epoch = report.epoch
@@ -127,6 +132,7 @@ struct EpochLine: Encodable {
         seconds = report.seconds
         samples_per_second = report.samplesPerSecond
         learning_rate = report.learningRate
+        step_seconds = report.stepTimes
     }
 }
 

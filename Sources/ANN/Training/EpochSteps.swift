@@ -35,6 +35,8 @@ struct EpochRun {
     let start: ContinuousClock.Instant
     /// Training time the epoch had before this run (a resumed epoch's).
     let secondsBefore: Double
+    /// Where each step's duration goes.
+    let stepTimer: StepTimer
 
     /// Training seconds of the epoch so far.
     func elapsed() -> Double {

@@ -189,6 +189,7 @@ public final class Trainer {
         var written: [String] = []
         let stepsPerEpoch = (trainCount + configuration.batchSize - 1) / configuration.batchSize
         let totalSteps = stepsPerEpoch * configuration.epochs
+        let stepTimer = StepTimer(capacity: stepsPerEpoch)
         func saveCheckpoint() throws(TrainingError) {
             guard let checkpoints else { return }
             do {
@@ -212,13 +213,14 @@ public final class Trainer {
             let clock = ContinuousClock()
             let run = EpochRun(
                 epoch: epoch, epochs: configuration.epochs, clock: clock, start: clock.now,
-                secondsBefore: position.epochSeconds)
+                secondsBefore: position.epochSeconds, stepTimer: stepTimer)
             let interruption = plan.shards == 1
                 ? try runSteps(steps, run: run, progress: progress, stopRequested: stopRequested) {
                     trainStep(data: training, order: order.pointer, steps: steps, step: $0)
                 }
                 : try runShardSteps(
                     steps, data: training, order: order.pointer, run: run, progress: progress, stopRequested: stopRequested)
+            let stepTimes = stepTimer.finishEpoch()
             if let interruption {
                 position.epochSeconds = run.elapsed()
                 stopReason = interruption
@@ -236,7 +238,8 @@ public final class Trainer {
                 trainAccuracy: training.isClassification ? Double(position.epochCorrect) / Double(trainCount) : nil,
                 validationAccuracy: validationAccuracy, testAccuracy: testAccuracy,
                 testLoss: test.map { meanLoss($0) },
-                seconds: elapsed, samplesPerSecond: Double(trainCount) / max(elapsed, 1e-9), learningRate: learningRate)
+                seconds: elapsed, samplesPerSecond: Double(trainCount) / max(elapsed, 1e-9), learningRate: learningRate,
+                stepTimes: stepTimes)
             position.history.append(report)
             position.epochsCompleted += 1
             position.stepInEpoch = 0
@@ -323,7 +326,9 @@ public final class Trainer {
             if Task.isCancelled { return .cancelled }
             if stopRequested() { return .interrupted(epoch: run.epoch, step: position.stepInEpoch) }
             let step = position.stepInEpoch
+            let began = run.clock.now
             let (loss, hits) = runStep(step)
+            run.stepTimer.record(run.clock.now - began)
             guard loss.isFinite else {
                 throw .diverged(epoch: run.epoch, step: step + 1, learningRate: configuration.learningRate)
             }

@@ -20,6 +20,9 @@ public struct EpochReport: Sendable, Equatable, Codable {
     public var samplesPerSecond: Double
     /// Learning rate at the end of the epoch.
     public var learningRate: Float
+    /// How long its minibatch steps took (nil when the epoch timed none,
+    /// and in histories saved before steps were timed).
+    public var stepTimes: StepTimeSummary? = nil
 }
 
 /// Where an epoch is, reported between minibatches.

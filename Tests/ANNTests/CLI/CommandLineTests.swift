@@ -82,6 +82,12 @@ struct CommandLineTests {
             for key in ["loss", "train_accuracy", "test_accuracy", "seconds", "samples_per_second"] {
                 #expect(epoch[key] is Double, "epoch object lacks \(key)")
             }
+            // 200 samples in steps of 16.
+            let steps = epoch["step_seconds"] as? [String: Any]
+            #expect(steps?["steps"] as? Int == 13)
+            for key in ["median", "p90", "p99", "max"] {
+                #expect(steps?[key] is Double, "step_seconds lacks \(key)")
+            }
         }
         let summary = objects[3]
         #expect(summary["type"] as? String == "summary")

@@ -37,7 +37,7 @@ struct CheckpointTests {
             calls += 1
             return calls == stopBeforeCall
         })
-        guard case .interrupted = first.stopReason else {
+        guard case let .interrupted(stoppedEpoch, stoppedStep) = first.stopReason else {
             Issue.record("expected an interruption, got \(first.stopReason)")
             return
         }
@@ -48,6 +48,9 @@ struct CheckpointTests {
         #expect(resumed.network.parameters == uninterrupted.network.parameters)
         #expect(resumed.epochs.map(\.epoch) == [1, 2, 3])
         #expect(resumed.epochs.map(\.loss) == uninterrupted.epochs.map(\.loss))
+        // 360 training samples in steps of 32; the resumed epoch times the steps it ran.
+        #expect(uninterrupted.epochs.map { $0.stepTimes?.steps } == [12, 12, 12])
+        #expect(resumed.epochs.map { $0.stepTimes?.steps } == [1, 2, 3].map { $0 == stoppedEpoch ? 12 - stoppedStep : 12 })
     }
 
     @Test("a checkpoint round-trips through its file")
