@@ -80,7 +80,7 @@ final class ProgressReporter {
         if let test = report.testAccuracy { line += String(format: "  test %.2f%%", test * 100) }
         line += String(format: "  %.2f s  %.0f samples/s", report.seconds, report.samplesPerSecond)
         if let steps = report.stepTimes {
-            line += String(format: "  step %.0f µs (p99 %.0f)", steps.median * 1e6, steps.p99 * 1e6)
+            line += "  step \(StepTimeSummary.text(seconds: steps.median)) (p99 \(StepTimeSummary.text(seconds: steps.p99)))"
         }
         output.write((live ? "\r\u{1B}[2K" : "") + line + "\n")
     }

@@ -229,6 +229,10 @@ public struct TrainingReportPage {
         }
         columns.append(("seconds", { ReportNumber.fixed($0.seconds, decimals: 2) }))
         columns.append(("samples/s", { ReportNumber.fixed($0.samplesPerSecond, decimals: 0) }))
+        if epochs.contains(where: { $0.stepTimes != nil }) {
+            columns.append(("median step", { $0.stepTimes.map { StepTimeSummary.text(seconds: $0.median) } ?? "—" }))
+            columns.append(("p99 step", { $0.stepTimes.map { StepTimeSummary.text(seconds: $0.p99) } ?? "—" }))
+        }
         columns.append(("learning rate", { Self.shortNumber(Double($0.learningRate)) }))
         var table = "<table class=\"numbers\"><thead><tr>" + columns.map { "<th>\($0.0)</th>" }.joined() + "</tr></thead><tbody>"
         for report in epochs {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How long an epoch's minibatch steps took: the middle of the distribution
 /// and its tail.
 ///
@@ -17,6 +19,14 @@ public struct StepTimeSummary: Sendable, Equatable, Codable {
     public var p99: Double
     /// Seconds of the slowest step.
     public var max: Double
+
+    /// A step's duration for people: whole µs below 10 ms, else ms.
+    public static func text(seconds: Double) -> String {
+        guard seconds.isFinite else { return "\(seconds) s" }
+        return seconds < 0.01
+            ? "\(Int((seconds * 1e6).rounded())) µs"
+            : String(format: "%.1f ms", seconds * 1e3)
+    }
 
     /// The summary of `seconds` (reordered in place: sorted), or nil when empty.
     static func summarizing(_ seconds: UnsafeMutableBufferPointer<Double>) -> StepTimeSummary? {

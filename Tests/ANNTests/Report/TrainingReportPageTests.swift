@@ -71,6 +71,17 @@ struct TrainingReportPageTests {
         #expect(!html.contains("src=\"/") && !html.contains("<link"))
     }
 
+    @Test("step times get their columns when an epoch has them, a dash where one does not")
+    func stepTimeColumns() {
+        var timed = epoch(2, loss: 0.2)
+        timed.stepTimes = StepTimeSummary(steps: 938, median: 0.000_346, p90: 0.000_371, p99: 0.012_5, max: 0.02)
+        let html = page(epochs: [epoch(1, loss: 0.3), timed]).html()
+        #expect(html.contains("<th>median step</th><th>p99 step</th>"))
+        #expect(html.contains("<td>346 µs</td><td>12.5 ms</td>"))
+        #expect(html.contains("<td>—</td><td>—</td>"))
+        #expect(!page(epochs: [epoch(1, loss: 0.3)]).html().contains("median step"))
+    }
+
     @Test("caller text is escaped everywhere")
     func escaping() {
         let hostile = "<script>alert('x') & \"y\"</script>"

@@ -37,6 +37,14 @@ struct StepTimesTests {
         #expect(Self.summary(of: []) == nil)
     }
 
+    @Test("durations read as whole µs below 10 ms, else ms")
+    func text() {
+        #expect(StepTimeSummary.text(seconds: 0.000_345_6) == "346 µs")
+        #expect(StepTimeSummary.text(seconds: 0.009_999) == "9999 µs")
+        #expect(StepTimeSummary.text(seconds: 0.010_625) == "10.6 ms")
+        #expect(StepTimeSummary.text(seconds: .infinity) == "inf s")
+    }
+
     @Test("the timer keeps what fits, and each epoch starts afresh")
     func timer() throws {
         let timer = StepTimer(capacity: 2)
