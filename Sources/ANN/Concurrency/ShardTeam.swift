@@ -33,11 +33,14 @@ import Synchronization
 ///   the caller then runs the steps with fewer members, or alone after the
 ///   call (``wasCoordinated``).
 ///
-/// Members hold their libdispatch workers for the whole call and spin (with
-/// a `sched_yield` now and then) while the coordinator is between steps, as
-/// an OpenMP team does between regions. So the callbacks the coordinator
-/// runs must not wait for other work on the global queues, which may find no
-/// free worker until the epoch ends; and a second team started meanwhile
+/// Members hold their libdispatch workers for the whole call. While the
+/// coordinator is between steps they spin (with a `sched_yield` now and
+/// then), as an OpenMP team does between regions, for up to `idleSpin`;
+/// past that they nap 50 µs at a time, so that a slow callback leaves their
+/// cores free, and the first step after it starts without them until they
+/// wake. Since the workers stay taken, the callbacks the coordinator runs
+/// must not wait for other work on the global queues, which may find no free
+/// worker until the epoch ends; and a second team started meanwhile
 /// elsewhere in the process may find none either, and then runs alone.
 ///
 /// Claims are tagged with their step (`step << 32 | count`), so a member
@@ -48,6 +51,8 @@ import Synchronization
 final class ShardTeam: Sendable {
     /// Iterations of the `concurrentPerform` call.
     let members: Int
+    /// How long a member spins for the next step before it naps.
+    let idleSpin: Duration
     /// 0 before the first step; k + 1 while step k is open; −1 once closed.
     private let opened = Atomic<Int>(0)
     private let shardClaims = Atomic<Int>(0)
@@ -60,10 +65,12 @@ final class ShardTeam: Sendable {
     private let callingThread: UInt
 
     /// A team for a `concurrentPerform` call of `members` iterations, made on
-    /// the thread that will make the call.
-    init(members: Int) {
+    /// the thread that will make the call. The 2 ms default spans the time
+    /// between two steps many times over: only a slow callback outlasts it.
+    init(members: Int, idleSpin: Duration = .milliseconds(2)) {
         precondition(members >= 1, "engine bug: a team needs a member")
         self.members = members
+        self.idleSpin = idleSpin
         callingThread = Self.currentThread()
     }
 
@@ -108,15 +115,28 @@ final class ShardTeam: Sendable {
         guard coordinated.load(ordering: .relaxed) else { return }
         var seen = 0
         while true {
-            var now = 0
-            Self.spin {
-                now = opened.load(ordering: .acquiring)
-                return now != seen
-            }
+            let now = nextOpening(after: seen)
             if now < 0 { return }
             seen = now
             let k = now - 1, shards = shardsOf(k)
             work(step: k, shards: shards, runShard: { runShard(k, $0) }, runRange: { runRange(k, $0) })
+        }
+    }
+
+    /// `opened` once it differs from `seen`: the next step, or the close.
+    private func nextOpening(after seen: Int) -> Int {
+        let clock = ContinuousClock(), napsFrom = clock.now + idleSpin
+        var turns = 0
+        while true {
+            let now = opened.load(ordering: .acquiring)
+            if now != seen { return now }
+            turns += 1
+            guard turns % 256 == 0 else { continue }
+            if clock.now < napsFrom {
+                sched_yield()
+            } else {
+                usleep(50)
+            }
         }
     }
 

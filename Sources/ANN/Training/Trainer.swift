@@ -162,8 +162,9 @@ public final class Trainer {
     /// `progress` hears from every minibatch and every epoch, and
     /// `stopRequested` is asked before every minibatch, always on the calling
     /// thread. With shards, the minibatches of an epoch run inside one
-    /// `concurrentPerform` call whose workers wait, spinning, while those two
-    /// run: they must not wait for other work on Dispatch's global queues.
+    /// `concurrentPerform` call whose workers wait while those two run
+    /// (spinning for 2 ms, then napping): they must not wait for other work on
+    /// Dispatch's global queues.
     /// Between minibatches, Task cancellation or `stopRequested()` returning true ends
     /// the run early; the trainer then stands where it stopped, and with
     /// `checkpoints` a checkpoint of that point is written, so a later run can

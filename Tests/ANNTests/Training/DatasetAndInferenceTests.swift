@@ -89,6 +89,29 @@ struct CancellationAndThreadsTests {
         #expect(summary.epochs.count == 1)  // 25 minibatches per epoch: stopped in the second
     }
 
+    /// A callback slower than the team's spin (2 ms) sends the shard
+    /// members to nap; the steps after it must come out the same.
+    @Test("shards: a slow progress callback changes no bit of the weights", .timeLimit(.minutes(1)))
+    func slowCallback() throws {
+        let data = Dataset(clusteredDataset(samples: 400))
+        var settings = TrainingConfiguration()
+        settings.epochs = 2
+        settings.batchSize = 16
+        settings.threads = 2
+        settings.fanOut = .shards
+        func train(pauseEvery: Int?) throws -> [Float] {
+            let trainer = try Trainer(
+                network: Network(architecture: try NetworkArchitecture(layerSizes: [16, 8, 4]), seed: 1), configuration: settings)
+            var batches = 0
+            return try trainer.train(on: data, progress: { event in
+                guard case .batch = event else { return }
+                batches += 1
+                if let pauseEvery, batches % pauseEvery == 0 { Thread.sleep(forTimeInterval: 0.005) }
+            }).network.parameters
+        }
+        #expect(try train(pauseEvery: 4) == train(pauseEvery: nil))
+    }
+
     @Test("one network predicts from many threads at once, each getting what one thread gets")
     func concurrentInference() throws {
         let network = Network(architecture: try NetworkArchitecture(layerSizes: [16, 12, 4]), seed: 3)

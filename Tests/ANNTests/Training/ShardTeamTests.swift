@@ -56,9 +56,11 @@ struct ShardTeamTests {
         /// Shards and ranges run off the coordinator's thread.
         let byMembers = Atomic<Int>(0)
 
-        /// The coordinator's part: every step, then the close.
-        func coordinate(_ team: ShardTeam, steps: Int) {
+        /// The coordinator's part: every step, then the close; `pause`
+        /// between steps stands for a slow callback.
+        func coordinate(_ team: ShardTeam, steps: Int, pause: Duration? = nil) {
             for step in 0..<steps {
+                if let pause, step > 0 { Thread.sleep(forTimeInterval: Double(pause.components.seconds) + Double(pause.components.attoseconds) * 1e-18) }
                 team.run(
                     step: step, shards: shardsPerStep,
                     runShard: { self.shard(step: step, shard: $0) }, runRange: { self.range(step: step, range: $0) })
@@ -134,6 +136,31 @@ struct ShardTeamTests {
         #expect(ledger.everythingOnce)
         #expect(ledger.early.load(ordering: .relaxed) == 0)
         // 40 steps of 0.1 ms shards: long enough for a started thread to join in.
+        #expect(ledger.byMembers.load(ordering: .relaxed) > 0)
+    }
+
+    /// A member that waited past `idleSpin` naps between checks; it must
+    /// still see every step open, and take part.
+    @Test("members that nap through slow callbacks still share the steps, each shard and range once, in step order")
+    func nappingMembers() {
+        let steps = 20, members = 2
+        let ledger = Ledger(steps: steps, shards: members, ranges: members)
+        let team = ShardTeam(members: members, idleSpin: .zero)
+        #expect(team.join())
+        let done = DispatchGroup()
+        done.enter()
+        // Counts only the steps after a pause, which the member napped through.
+        Thread {
+            team.serve(
+                shardsOf: { _ in members },
+                runShard: { if $0 > 0 { ledger.byMembers.wrappingAdd(1, ordering: .relaxed) }; ledger.shard(step: $0, shard: $1) },
+                runRange: { if $0 > 0 { ledger.byMembers.wrappingAdd(1, ordering: .relaxed) }; ledger.range(step: $0, range: $1) })
+            done.leave()
+        }.start()
+        ledger.coordinate(team, steps: steps, pause: .milliseconds(1))
+        done.wait()
+        #expect(ledger.everythingOnce)
+        #expect(ledger.early.load(ordering: .relaxed) == 0)
         #expect(ledger.byMembers.load(ordering: .relaxed) > 0)
     }
 
