@@ -65,7 +65,8 @@ struct StepTimesTests {
             let times = try #require(epoch.stepTimes)
             #expect(times.steps == steps)
             #expect(times.median > 0 && times.median <= times.p90 && times.p90 <= times.p99 && times.p99 <= times.max)
-            #expect(times.median * Double(steps) <= epoch.seconds)
+            // One step cannot outlast the epoch it is part of.
+            #expect(times.max <= epoch.seconds)
         }
     }
 
