@@ -36,7 +36,8 @@ import Synchronization
 /// Members hold their libdispatch workers for the whole call. While the
 /// coordinator is between steps they spin (with a `sched_yield` now and
 /// then), as an OpenMP team does between regions, for up to `idleSpin`;
-/// past that they nap 50 µs at a time, so that a slow callback leaves their
+/// past that they nap (a 50 µs sleep, about 0.1 ms with Linux's timer
+/// slack) between checks, so that a slow callback leaves their
 /// cores free, and the first step after it starts without them until they
 /// wake. Since the workers stay taken, the callbacks the coordinator runs
 /// must not wait for other work on the global queues, which may find no free

@@ -23,9 +23,11 @@ public struct StepTimeSummary: Sendable, Equatable, Codable {
     /// A step's duration for people: whole µs below 10 ms, else ms.
     public static func text(seconds: Double) -> String {
         guard seconds.isFinite else { return "\(seconds) s" }
-        return seconds < 0.01
-            ? "\(Int((seconds * 1e6).rounded())) µs"
-            : String(format: "%.1f ms", seconds * 1e3)
+        // Rounded first, so that 9,999.6 µs reads as 10.0 ms, not 10000 µs.
+        let microseconds = (seconds * 1e6).rounded()
+        return microseconds < 10_000
+            ? "\(Int(microseconds)) µs"
+            : String(format: "%.1f ms", microseconds / 1e3)
     }
 
     /// The summary of `seconds` (reordered in place: sorted), or nil when empty.

@@ -41,6 +41,7 @@ struct StepTimesTests {
     func text() {
         #expect(StepTimeSummary.text(seconds: 0.000_345_6) == "346 µs")
         #expect(StepTimeSummary.text(seconds: 0.009_999) == "9999 µs")
+        #expect(StepTimeSummary.text(seconds: 0.009_999_6) == "10.0 ms")
         #expect(StepTimeSummary.text(seconds: 0.010_625) == "10.6 ms")
         #expect(StepTimeSummary.text(seconds: .infinity) == "inf s")
     }
