@@ -40,8 +40,7 @@ struct EpochRun {
 
     /// Training seconds of the epoch so far.
     func elapsed() -> Double {
-        let duration = clock.now - start
-        return secondsBefore + Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+        secondsBefore + (clock.now - start).inSeconds
     }
 }
 

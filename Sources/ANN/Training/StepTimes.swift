@@ -79,8 +79,7 @@ final class StepTimer {
 
     func record(_ duration: Duration) {
         guard count < capacity else { return }
-        let (whole, fraction) = duration.components
-        seconds[count] = Double(whole) + Double(fraction) * 1e-18
+        seconds[count] = duration.inSeconds
         count += 1
     }
 
@@ -91,4 +90,12 @@ final class StepTimer {
     }
 
     deinit { seconds.deallocate() }
+}
+
+extension Duration {
+    /// The duration as a number of seconds.
+    var inSeconds: Double {
+        let (whole, fraction) = components
+        return Double(whole) + Double(fraction) * 1e-18
+    }
 }

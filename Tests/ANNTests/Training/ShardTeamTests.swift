@@ -60,7 +60,7 @@ struct ShardTeamTests {
         /// between steps stands for a slow callback.
         func coordinate(_ team: ShardTeam, steps: Int, pause: Duration? = nil) {
             for step in 0..<steps {
-                if let pause, step > 0 { Thread.sleep(forTimeInterval: Double(pause.components.seconds) + Double(pause.components.attoseconds) * 1e-18) }
+                if let pause, step > 0 { Thread.sleep(forTimeInterval: pause.inSeconds) }
                 team.run(
                     step: step, shards: shardsPerStep,
                     runShard: { self.shard(step: step, shard: $0) }, runRange: { self.range(step: step, range: $0) })
