@@ -3,6 +3,7 @@
 // It runs the kernels of one minibatch step in the order the trainer calls
 // them on its OpenMP path (one shard, OpenMP inside the kernels; the weights'
 // SGD step folded into the backward pass up to ann_dense_sgd_batch_limit(),
+// where the layers with dX take it at the start of the next forward pass;
 // a pass of its own beyond), over a byte data set as large as MNIST's
 // training set with minibatches of random rows, and times each call. Shards
 // (concurrentPerform) are the trainer's other fan-out, not measured here.
@@ -171,9 +172,18 @@ static int run_step(const shape *s, step_buffers *m, int first, int threads, dou
     ann_gather_bytes(m->A[0], copies, copyStride, m->data, m->order + first, 0, B, (size_t)s->size[0], 1.0f / 255.0f,
                      threads);
     t[phase++] = lap(&mark);
+    // As the trainer: with the step folded, the layers after the first take
+    // the step their backward pass left (here every step, the first one of
+    // a run included: the velocities start as data).
+    int folded = B <= ann_dense_sgd_batch_limit();
     for (int l = 0; l < L - 1; l++) {
-        ann_dense_forward(m->A[l + 1], m->A[l], l == 0 ? copyStride : 0, m->W[l], m->b[l], B, s->size[l],
-                          s->size[l + 1], ANN_RELU, threads);
+        if (folded && l > 0) {
+            ann_dense_forward_stepped(m->A[l + 1], m->A[l], 0, m->W[l], m->V[l], lr, m->b[l], B, s->size[l],
+                                      s->size[l + 1], ANN_RELU, threads);
+        } else {
+            ann_dense_forward(m->A[l + 1], m->A[l], l == 0 ? copyStride : 0, m->W[l], m->b[l], B, s->size[l],
+                              s->size[l + 1], ANN_RELU, threads);
+        }
         t[phase++] = lap(&mark);
     }
     float *delta = m->deltaA, *spare = m->deltaB;
@@ -186,9 +196,11 @@ static int run_step(const shape *s, step_buffers *m, int first, int threads, dou
     spare = swap;
     // As the trainer: the weights' step rides in the backward pass up to the
     // kernel's batch limit; beyond it the optimiser steps them afterwards.
-    int folded = B <= ann_dense_sgd_batch_limit();
     for (int l = L - 2; l >= 0; l--) {
-        if (folded) {
+        if (folded && l > 0) {
+            ann_dense_backward_momentum(spare, m->V[l], m->db[l], delta, m->A[l], 0, m->W[l], B, s->size[l],
+                                        s->size[l + 1], ANN_RELU, momentum, threads);
+        } else if (folded) {
             ann_dense_backward_sgd(l > 0 ? spare : NULL, m->W[l], m->V[l], m->db[l], delta, m->A[l],
                                    l == 0 ? copyStride : 0, B, s->size[l], s->size[l + 1], ANN_RELU, momentum, lr,
                                    threads);
@@ -294,8 +306,10 @@ int main(int argc, char **argv) {
     char labels[MAX_PHASES + 1][48];
     int p = 0;
     names[p++] = "gather the inputs";
+    int folded = s.batch <= ann_dense_sgd_batch_limit();
     for (int l = 0; l < s.layers - 1; l++) {
-        snprintf(labels[p], sizeof labels[p], "forward %d→%d", s.size[l], s.size[l + 1]);
+        snprintf(labels[p], sizeof labels[p], "%sforward %d→%d", folded && l > 0 ? "step+" : "", s.size[l],
+                 s.size[l + 1]);
         names[p] = labels[p];
         p++;
     }
@@ -303,12 +317,12 @@ int main(int argc, char **argv) {
     names[p] = labels[p];
     p++;
     for (int l = s.layers - 2; l >= 0; l--) {
-        snprintf(labels[p], sizeof labels[p], "backward%s %d→%d%s", s.batch <= ann_dense_sgd_batch_limit() ? "+SGD" : "",
+        snprintf(labels[p], sizeof labels[p], "backward%s %d→%d%s", !folded ? "" : l > 0 ? "+momentum" : "+SGD",
                  s.size[l], s.size[l + 1], l > 0 ? " (dX)" : "");
         names[p] = labels[p];
         p++;
     }
-    names[p++] = s.batch <= ann_dense_sgd_batch_limit() ? "biases, output weights" : "optimiser, every parameter";
+    names[p++] = folded ? "biases, output weights" : "optimiser, every parameter";
     names[p] = "whole step";
 
     double total1 = median(times[0][phases], counts[0]);

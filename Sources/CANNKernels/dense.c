@@ -98,6 +98,25 @@ void ann_dense_forward(float *Y, const float *X, size_t x_copy_stride, const flo
     }
 }
 
+void ann_dense_forward_stepped(float *Y, const float *X, size_t x_copy_stride, float *W, const float *V, float lr,
+                               const float *b, int B, int in, int out, int activation, int threads) {
+    forward_worker work = wide_vectors() ? forward_columns_w16 : forward_columns_w8;
+    if (threads <= 1) {
+        ann_sgd_velocity_step(W, V, (size_t)out * in, lr, 1);
+        work(Y, X, W, b, B, in, out, activation, 0, out);
+        return;
+    }
+    // The rows of W a thread's columns read are its to step: no other thread
+    // reads them in this pass, so no barrier, and no line changes cores twice.
+    #pragma omp parallel num_threads(threads)
+    {
+        size_t first, last;
+        ann_team_share((size_t)out, &first, &last);
+        ann_sgd_velocity_step(W + first * in, V + first * in, (last - first) * in, lr, 1);
+        work(Y, own_copy(X, x_copy_stride), W, b, B, in, out, activation, (int)first, (int)last);
+    }
+}
+
 // One product C (M, N) (=|+=) Σ_p A(p, ·)ᵀ Bm[p, ·] with its epilogues,
 // described so that both of a layer's products can share one OpenMP region.
 typedef struct {
@@ -257,6 +276,12 @@ void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,
 }
 
 int ann_dense_sgd_batch_limit(void) { return UPD_DEPTH; }
+
+void ann_dense_backward_momentum(float *dX, float *V, float *db, const float *dY,
+                                 const float *X, size_t x_copy_stride, const float *W, int B, int in, int out,
+                                 int input_activation, float momentum, int threads) {
+    dense_backward(dX, V, db, dY, X, x_copy_stride, W, B, in, out, input_activation, 0, momentum, 0, 0.0f, threads);
+}
 
 void ann_dense_backward_sgd(float *dX, float *W, float *V, float *db, const float *dY,
                             const float *X, size_t x_copy_stride, int B, int in, int out, int input_activation,

@@ -103,20 +103,29 @@ final class ShardWorkspace {
     }
 
     /// The dense layers `layers` with their hidden activations fused in; the
-    /// last layer's logits are left raw.
+    /// last layer's logits are left raw. A layer whose weights owe the last
+    /// step (`weightStep`, ``WeightStep/defersStep(layer:)``) takes it first.
     /// `inputCopyStride`: see x_copy_stride in CANNKernels.h (0: one copy).
     private func runLayers(
-        _ layers: Range<Int>? = nil, rows: Int, parameters: UnsafePointer<Float>, kernelThreads: Int, inputCopyStride: Int = 0
+        _ layers: Range<Int>? = nil, rows: Int, parameters: UnsafePointer<Float>, kernelThreads: Int,
+        inputCopyStride: Int = 0, weightStep: WeightStep? = nil
     ) {
         let count = layout.layers.count
         for l in layers ?? 0..<count {
             let layer = layout.layers[l]
-            ann_dense_forward(
-                activations[l + 1].pointer, activations[l].pointer, l == 0 ? inputCopyStride : 0,
-                parameters + layer.weightOffset,
-                parameters + layer.biasOffset, Int32(rows), Int32(layer.inputs), Int32(layer.outputs),
-                l + 1 < count ? architecture.activation.kernelKind : Int32(ANN_IDENTITY),
-                Int32(kernelThreads))
+            let output = activations[l + 1].pointer, input = activations[l].pointer
+            let activation = l + 1 < count ? architecture.activation.kernelKind : Int32(ANN_IDENTITY)
+            if let weightStep, let learningRate = weightStep.pendingLearningRate, WeightStep.defersStep(layer: l) {
+                ann_dense_forward_stepped(
+                    output, input, 0, weightStep.parameters + layer.weightOffset,
+                    weightStep.velocity + layer.weightOffset, learningRate, parameters + layer.biasOffset,
+                    Int32(rows), Int32(layer.inputs), Int32(layer.outputs), activation, Int32(kernelThreads))
+            } else {
+                ann_dense_forward(
+                    output, input, l == 0 ? inputCopyStride : 0, parameters + layer.weightOffset,
+                    parameters + layer.biasOffset, Int32(rows), Int32(layer.inputs), Int32(layer.outputs),
+                    activation, Int32(kernelThreads))
+            }
         }
     }
 
@@ -125,9 +134,12 @@ final class ShardWorkspace {
     /// summed over its rows and scaled by `gradientScale` (1 / minibatch size).
     ///
     /// Given a `weightStep`, every layer the dense kernels run (all but a
-    /// fused output step's) also takes its weights' SGD step in the same pass
-    /// (`ann_dense_backward_sgd`): their gradient goes into the velocity, not
-    /// into `gradient`, and the caller steps only the rest.
+    /// fused output step's) folds its weight gradient into the velocity
+    /// instead of `gradient`, and the caller steps only the rest. The first
+    /// layer takes its step in the same pass (`ann_dense_backward_sgd`); the
+    /// others leave it pending for the next forward pass
+    /// (``WeightStep/defersStep(layer:)``), and take the one the last
+    /// minibatch left pending, if any, before their forward pass.
     func forwardBackward(
         rows: Int, parameters: UnsafePointer<Float>, gradientScale: Float, kernelThreads: Int,
         inputCopyStride: Int = 0, weightStep: WeightStep? = nil
@@ -142,7 +154,7 @@ final class ShardWorkspace {
         if architecture.fusesOutputStep {
             runLayers(
                 0..<(layerCount - 1), rows: rows, parameters: parameters, kernelThreads: kernelThreads,
-                inputCopyStride: inputCopyStride)
+                inputCopyStride: inputCopyStride, weightStep: weightStep)
             let l = layerCount - 1
             let layer = layout.layers[l]
             ann_softmax_output_step(
@@ -156,7 +168,9 @@ final class ShardWorkspace {
             swap(&delta, &spare)
             backwardFrom -= 1
         } else {
-            runLayers(rows: rows, parameters: parameters, kernelThreads: kernelThreads, inputCopyStride: inputCopyStride)
+            runLayers(
+                rows: rows, parameters: parameters, kernelThreads: kernelThreads, inputCopyStride: inputCopyStride,
+                weightStep: weightStep)
             // The gradient with respect to the logits lands in deltaA. MSE is
             // the only loss left: cross-entropy on a linear output is refused
             // when the architecture is built.
@@ -177,7 +191,13 @@ final class ShardWorkspace {
             // layer's activation slope; the first layer needs none.
             let inputGradient: UnsafeMutablePointer<Float>? = l > 0 ? spare : nil
             let xCopyStride = l == 0 ? inputCopyStride : 0
-            if let weightStep {
+            if let weightStep, WeightStep.defersStep(layer: l) {
+                ann_dense_backward_momentum(
+                    inputGradient, weightStep.velocity + layer.weightOffset, gradient.pointer + layer.biasOffset, delta,
+                    activations[l].pointer, xCopyStride, parameters + layer.weightOffset,
+                    n, Int32(layer.inputs), Int32(layer.outputs), architecture.activation.kernelKind,
+                    weightStep.momentum, Int32(kernelThreads))
+            } else if let weightStep {
                 ann_dense_backward_sgd(
                     inputGradient, weightStep.parameters + layer.weightOffset, weightStep.velocity + layer.weightOffset,
                     gradient.pointer + layer.biasOffset, delta, activations[l].pointer, xCopyStride,
@@ -195,13 +215,26 @@ final class ShardWorkspace {
     }
 }
 
-/// The optimiser's state and settings for a step taken inside the backward
-/// pass: `parameters` and `velocity` are the whole blocks, as laid out by
-/// the architecture, and `parameters` is the very block `forwardBackward`
-/// reads the weights from (the stepped layers read W for dX from here).
+/// The optimiser's state and settings for a step taken inside the passes:
+/// `parameters` and `velocity` are the whole blocks, as laid out by the
+/// architecture, and `parameters` is the very block `forwardBackward` reads
+/// the weights from (the stepped layers read W for dX from here).
 struct WeightStep {
     let parameters: UnsafeMutablePointer<Float>
     let velocity: UnsafeMutablePointer<Float>
     let momentum: Float
     let learningRate: Float
+    /// The learning rate of the step the last minibatch left pending on the
+    /// layers that defer it; nil when their weights are up to date.
+    let pendingLearningRate: Float?
+
+    /// Whether layer `l`'s weights take their step at the start of the next
+    /// forward pass instead of in the backward pass: every layer that
+    /// computes an input gradient, that is all but the first. Inside the
+    /// backward pass each thread's rows hold columns the other threads have
+    /// just read for dX, and stepping them costs a barrier and a round trip
+    /// between cores for every such cache line; in the forward pass each
+    /// thread steps only rows no other thread reads (`ann_dense_forward_stepped`).
+    /// The first layer has no dX, and steps the rows it has just folded.
+    static func defersStep(layer l: Int) -> Bool { l > 0 }
 }

@@ -33,6 +33,13 @@ public final class Trainer {
     /// its cache slicing; the bits are the same either way.
     private let foldedSegments: [Bool]
     private let foldsGradients: Bool
+    /// The folded weight segments whose step waits for the next forward pass
+    /// (``WeightStep/defersStep(layer:)``).
+    private let deferredSegments: [(offset: Int, count: Int)]
+    /// The learning rate of the step those segments still owe; nil when the
+    /// weights are up to date. Settled before anything outside a step reads
+    /// the weights (``settleWeights()``).
+    private var pendingLearningRate: Float?
     private let sourceTable: UnsafeMutablePointer<UnsafePointer<Float>?>
 
     private var shuffler: SeededGenerator
@@ -77,6 +84,12 @@ public final class Trainer {
         }
         assert(foldedSegments.count == segments.count)
         foldsGradients = foldedSegments.contains(true)
+        let weightSegments = segments.enumerated().filter { $0.element.isWeight }
+        let folded = foldedSegments
+        deferredSegments = weightSegments.enumerated().compactMap { layer, indexed in
+            folded[indexed.offset] && WeightStep.defersStep(layer: layer)
+                ? (indexed.element.offset, indexed.element.count) : nil
+        }
         sourceTable = .allocate(capacity: plan.shards * plan.shards)
         sourceTable.initialize(repeating: nil, count: plan.shards * plan.shards)
         shuffler = SeededGenerator(seed: configuration.seed ^ 0x5EED_0F_5A3B_1E5)
@@ -104,12 +117,14 @@ public final class Trainer {
 
     /// The network with the current weights.
     public var network: Network {
-        Network(architecture: architecture, ownParameters: parameters.array)
+        settleWeights()
+        return Network(architecture: architecture, ownParameters: parameters.array)
     }
 
     /// The run's state now, to save and resume from.
     public var checkpoint: TrainingCheckpoint {
-        TrainingCheckpoint(
+        settleWeights()
+        return TrainingCheckpoint(
             architecture: architecture, configuration: configuration, parameters: parameters.array,
             velocity: velocity.array, bestParameters: best?.array, position: position)
     }
@@ -307,6 +322,7 @@ public final class Trainer {
     }
 
     private func runEvaluation(_ data: Dataset, samples: Range<Int>) {
+        settleWeights()
         data.withSampleSource { source in
             let pass = ShardAccess(EvaluationPass(
                 workspaces: workspaces, source: source, range: samples, parameters: parameters.pointer,
@@ -323,6 +339,7 @@ public final class Trainer {
         _ steps: EpochSteps, run: EpochRun, progress: (TrainingEvent) -> Void, stopRequested: () -> Bool,
         runStep: (Int) -> (loss: Double, correct: Int)
     ) throws(TrainingError) -> StopReason? {
+        defer { settleWeights() }
         while position.stepInEpoch < steps.count {
             if Task.isCancelled { return .cancelled }
             if stopRequested() { return .interrupted(epoch: run.epoch, step: position.stepInEpoch) }
@@ -402,10 +419,12 @@ public final class Trainer {
                 parameters: parameters.pointer, kernelThreads: plan.kernelThreads, denseTargets: denseTargets,
                 weightStep: foldsGradients ? WeightStep(
                     parameters: parameters.pointer, velocity: velocity.pointer,
-                    momentum: configuration.momentum, learningRate: learningRate) : nil)
+                    momentum: configuration.momentum, learningRate: learningRate,
+                    pendingLearningRate: pendingLearningRate) : nil)
             step.run(shard: 0)
             updateWithKernelThreads(learningRate: learningRate)
         }
+        pendingLearningRate = deferredSegments.isEmpty ? nil : learningRate
         return (workspaces[0].lossSum, workspaces[0].correct)
     }
 
@@ -420,6 +439,18 @@ public final class Trainer {
                 segment.isWeight ? configuration.l1 : 0, segment.isWeight ? configuration.l2 : 0,
                 Int32(plan.kernelThreads))
         }
+    }
+
+    /// Takes the weight step the last minibatch left pending, if any, so that
+    /// the weights are those of the plain step order.
+    private func settleWeights() {
+        guard let learningRate = pendingLearningRate else { return }
+        for segment in deferredSegments {
+            ann_sgd_velocity_step(
+                parameters.pointer + segment.offset, velocity.pointer + segment.offset, segment.count, learningRate,
+                Int32(plan.kernelThreads))
+        }
+        pendingLearningRate = nil
     }
 
     /// Fisher–Yates with the trainer's own generator, so the order depends on the seed alone.

@@ -42,6 +42,18 @@ enum { ANN_IDENTITY = 0, ANN_RELU = 1, ANN_TANH = 2, ANN_SIGMOID = 3 };
 void ann_dense_forward(float *Y, const float *X, size_t x_copy_stride, const float *W, const float *b,
                        int B, int in, int out, int activation, int threads);
 
+// The weights' pending momentum step, then the forward pass:
+//   W -= lr·V, then Y = ann_dense_forward(X, W, b)
+// Each thread steps the rows of W its share of the output columns reads,
+// right before it reads them. With ann_dense_backward_momentum this moves a
+// layer's step out of its backward pass, where each thread's rows hold
+// columns another thread has just read for dX (each such line must be taken
+// back from that core, and a barrier must wait for dX first), to the next
+// forward pass, where no other thread touches them. Same bits as
+// ann_sgd_velocity_step followed by ann_dense_forward, for any `threads`.
+void ann_dense_forward_stepped(float *Y, const float *X, size_t x_copy_stride, float *W, const float *V, float lr,
+                               const float *b, int B, int in, int out, int activation, int threads);
+
 // Backward pass of Y = X·Wᵀ + b given dY (B, out):
 //   dW (out, in) = dYᵀ·X, db (out) = Σ_rows dY   (added to when accumulate != 0,
 //                                                  overwritten otherwise)
@@ -66,6 +78,16 @@ void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,
 void ann_dense_backward_sgd(float *dX, float *W, float *V, float *db, const float *dY,
                             const float *X, size_t x_copy_stride, int B, int in, int out, int input_activation,
                             float momentum, float lr, int threads);
+
+// ann_dense_backward_sgd without the weights' step, left for the caller to
+// take (ann_dense_forward_stepped, or ann_sgd_velocity_step) before W is
+// read again:
+//   V = momentum·V + dYᵀ·X, dX = (dY·W) ⊙ g'(X) (skipped when NULL), db = Σ_rows dY
+// with no barrier inside. The same bits as ann_dense_backward_sgd's V, dX and
+// db; its batch limit applies too.
+void ann_dense_backward_momentum(float *dX, float *V, float *db, const float *dY,
+                                 const float *X, size_t x_copy_stride, const float *W, int B, int in, int out,
+                                 int input_activation, float momentum, int threads);
 
 // The largest batch B for which ann_dense_backward_sgd is worth calling:
 // past it ann_dense_backward cuts the weight-gradient product into slices of

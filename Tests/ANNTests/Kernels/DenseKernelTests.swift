@@ -103,6 +103,38 @@ struct DenseKernelTests {
         }
     }
 
+    /// The trainer moves the step of every layer with dX out of its backward
+    /// pass and into the next forward pass: the two halves together must be
+    /// the plain path to the bit, whatever the team.
+    @Test("the momentum backward and the stepped forward equal the SGD backward and the plain forward",
+          arguments: denseShapes.indices)
+    func deferredStep(shapeIndex: Int) {
+        let (B, n, m) = denseShapes[shapeIndex]
+        let X = randomFloats(B * n, seed: 22).map { abs($0) }, startW = randomFloats(m * n, seed: 23)
+        let dY = randomFloats(B * m, seed: 24), startV = randomFloats(m * n, seed: 25), b = randomFloats(m, seed: 26)
+        let nextX = randomFloats(B * n, seed: 27)
+        for threads: Int32 in [1, 2, 3] {
+            var sgdW = startW, sgdV = startV
+            var sgdB = [Float](repeating: .nan, count: m), sgdX = [Float](repeating: .nan, count: B * n)
+            ann_dense_backward_sgd(&sgdX, &sgdW, &sgdV, &sgdB, dY, X, 0, Int32(B), Int32(n), Int32(m), Int32(ANN_RELU),
+                                   0.9, 0.05, threads)
+            var plainY = [Float](repeating: .nan, count: B * m)
+            ann_dense_forward(&plainY, nextX, 0, sgdW, b, Int32(B), Int32(n), Int32(m), Int32(ANN_TANH), threads)
+
+            var W = startW, V = startV
+            var db = [Float](repeating: .nan, count: m), dX = [Float](repeating: .nan, count: B * n)
+            ann_dense_backward_momentum(&dX, &V, &db, dY, X, 0, W, Int32(B), Int32(n), Int32(m), Int32(ANN_RELU),
+                                        0.9, threads)
+            #expect(W == startW, "the momentum backward steps nothing (\(threads) threads)")
+            #expect(V == sgdV && db == sgdB && dX == sgdX, "\(threads) threads")
+            var Y = [Float](repeating: .nan, count: B * m)
+            ann_dense_forward_stepped(&Y, nextX, 0, &W, V, 0.05, b, Int32(B), Int32(n), Int32(m), Int32(ANN_TANH),
+                                      threads)
+            #expect(W == sgdW, "\(threads) threads")
+            #expect(Y == plainY, "\(threads) threads")
+        }
+    }
+
     /// A layer with no inputs has no tiles to carry the bias sums (and once
     /// divided by its zero strips).
     @Test("a layer without inputs still sums its bias gradient", arguments: [1, 2])

@@ -16,7 +16,9 @@ struct CheckpointTests {
         return settings
     }
 
-    static let architecture = try! NetworkArchitecture(layerSizes: [16, 12, 4])
+    /// Two hidden layers: the second takes its weight step in the next
+    /// forward pass, which a checkpoint between steps must not lose.
+    static let architecture = try! NetworkArchitecture(layerSizes: [16, 12, 8, 4])
 
     static func freshTrainer(threads: Int = 2, fanOut: ShardPlan.FanOut = .automatic) throws -> Trainer {
         try Trainer(network: Network(architecture: architecture, seed: 5), configuration: settings(threads: threads, fanOut: fanOut))

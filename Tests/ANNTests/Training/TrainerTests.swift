@@ -65,14 +65,15 @@ struct TrainerTests {
     }
 
     /// With one shard, no penalty and a batch within the kernel's limit, a
-    /// step folds the weight gradients into the velocity; that must change no
-    /// bit, whichever layers it covers (all but the fused softmax output, or
-    /// all of them for MSE), up to the largest batch it folds.
+    /// step folds the weight gradients into the velocity, and the layers
+    /// after the first take their step in the next forward pass; that must
+    /// change no bit, whichever layers it covers (all but the fused softmax
+    /// output, or all of them for MSE), up to the largest batch it folds.
     @Test("folding gradients into the velocity gives the same weights as the plain step",
           arguments: [Loss.crossEntropy, .meanSquaredError], [(threads: 1, batch: 32), (2, 32), (2, 128)])
     func foldingChangesNoBit(loss: Loss, run: (threads: Int, batch: Int)) throws {
         let data = clusteredDataset(samples: 400)
-        let architecture = try NetworkArchitecture(layerSizes: [16, 12, 4], loss: loss)
+        let architecture = try NetworkArchitecture(layerSizes: [16, 12, 8, 4], loss: loss)
         var settings = Self.configuration(threads: run.threads, epochs: 3, batch: run.batch, fanOut: .openmp)
         settings.learningRate = 0.2
         func weights(folding: Bool) throws -> [Float] {
@@ -84,6 +85,34 @@ struct TrainerTests {
         let start = Network(architecture: architecture, seed: 42).parameters
         #expect(folded == plain)
         #expect(folded != start)
+    }
+
+    /// A step leaves the weights of the layers after the first owing their
+    /// step to the next forward pass; whatever reads the weights between
+    /// two steps (a progress callback here) must see them stepped.
+    @Test("the weights read between steps are those of the plain step", arguments: [1, 2])
+    func weightsBetweenSteps(threads: Int) throws {
+        let data = clusteredDataset(samples: 200)
+        let architecture = try NetworkArchitecture(layerSizes: [16, 12, 8, 4])
+        var settings = Self.configuration(threads: threads, epochs: 2, batch: 32, fanOut: .openmp)
+        settings.learningRate = 0.2
+        func readings(folding: Bool) throws -> (weights: [[Float]], accuracies: [Double]) {
+            let trainer = try Trainer(
+                network: Network(architecture: architecture, seed: 42), configuration: settings, foldingGradients: folding)
+            var weights: [[Float]] = [], accuracies: [Double] = []
+            _ = try trainer.train(on: data, progress: { event in
+                guard case .batch = event else { return }
+                // Every other step: a read must not disturb the steps after it either.
+                if weights.count % 2 == 0 { accuracies.append(trainer.evaluate(data).accuracy) }
+                weights.append(trainer.network.parameters)
+            })
+            return (weights, accuracies)
+        }
+        let folded = try readings(folding: true), plain = try readings(folding: false)
+        #expect(folded.weights.count == 14)
+        #expect(folded.weights == plain.weights)
+        #expect(folded.accuracies == plain.accuracies)
+        #expect(Set(folded.weights).count == folded.weights.count)
     }
 
     @Test("a different seed gives different weights")
