@@ -158,26 +158,23 @@ static void band_share(const rank_update *u, int stripWidth, size_t *first, size
     }
 }
 
-// This thread's share of dX = dY·W as a product of its own: a range of
-// columns, whole vectors of `vectorWidth` (no bit changes: see update_tiles).
-// Split by rows instead, every thread reads all of W, including the rows
-// other threads step right after (a cache line read by two cores costs its
-// writer a round trip); split by columns, only its columns of those rows,
-// and the next layer's dW band (its rows are these columns) then finds its
-// dY in this thread's cache. Every thread reads all of dY instead, B·out
-// floats against W's out·in: worth it while the batch is narrower than the
-// input. Returns 0 (split by rows) otherwise, or with fewer vectors than threads.
-static int dx_column_part(const rank_update *inputs, int vectorWidth, rank_update *part) {
-    size_t vectors = (size_t)((inputs->N + vectorWidth - 1) / vectorWidth);
-    if (inputs->M >= inputs->N || vectors < (size_t)omp_get_num_threads()) return 0;
+// This thread's share of a product as a product of its own: a range of
+// columns, whole vectors of `vectorWidth` (no bit changes: see update_tiles),
+// the bias sums (rowSums) left to the thread whose range starts at column 0.
+// Returns 0 when the product has no more columns than rows, or fewer vectors
+// than threads: then bands of rows (band_share) balance as well.
+static int column_part(const rank_update *u, int vectorWidth, rank_update *part) {
+    size_t vectors = (size_t)((u->N + vectorWidth - 1) / vectorWidth);
+    if (u->M >= u->N || vectors < (size_t)omp_get_num_threads()) return 0;
     size_t first, last;
     ann_team_share(vectors, &first, &last);
     size_t begin = first * (size_t)vectorWidth;
-    size_t end = last * (size_t)vectorWidth < (size_t)inputs->N ? last * (size_t)vectorWidth : (size_t)inputs->N;
-    *part = *inputs;
+    size_t end = last * (size_t)vectorWidth < (size_t)u->N ? last * (size_t)vectorWidth : (size_t)u->N;
+    *part = *u;
     part->C += begin;
     part->Bm += begin;
     if (part->gate) part->gate += begin;
+    if (begin > 0) part->rowSums = 0;
     part->N = (int)(end - begin);
     return 1;
 }
@@ -242,8 +239,16 @@ static void dense_backward(float *dX, float *dW, float *db, const float *dY,
         size_t rowFirst = 0, rowLast = 0;
         int ownRows = step_W && band_rows(&ownWeights, stripWidth, first, last, &rowFirst, &rowLast);
         if (dX) {
+            // dX = dY·W split by rows, every thread would read all of W,
+            // including the rows other threads step right after (a cache line
+            // read by two cores costs its writer a round trip); split by
+            // columns, only its columns of those rows, and the next layer's dW
+            // band (its rows are these columns) then finds its dY in this
+            // thread's cache. Every thread reads all of dY instead, B·out
+            // floats against W's out·in: worth it while the batch is narrower
+            // than the input, which column_part checks.
             rank_update part;
-            if (dx_column_part(&ownInputs, vectorWidth, &part)) {
+            if (column_part(&ownInputs, vectorWidth, &part)) {
                 run_tiles(work, &part, 0, (size_t)update_tile_count(&part, stripWidth));
             } else {
                 band_share(&ownInputs, stripWidth, &first, &last);
@@ -344,8 +349,18 @@ void ann_softmax_output_step(float *Z, float *P, float *dZ, float *row_loss, int
                     in, classes, grad_scale, first, last);
         // dW sums over every row's gradient.
         #pragma omp barrier
-        size_t tileFirst, tileLast;
-        band_share(&weights, stripWidth, &tileFirst, &tileLast);
-        run_tiles(update, &weights, tileFirst, tileLast);
+        // A few classes make a few row blocks (10: three, split 1:2 on two
+        // threads); split by columns the shares are even, and each thread's
+        // columns of X are the ones it computed in the previous layer's
+        // forward pass, which splits its outputs the same way (to within a
+        // vector).
+        rank_update part;
+        if (column_part(&weights, stripWidth / UPD_VECS, &part)) {
+            run_tiles(update, &part, 0, (size_t)update_tile_count(&part, stripWidth));
+        } else {
+            size_t tileFirst, tileLast;
+            band_share(&weights, stripWidth, &tileFirst, &tileLast);
+            run_tiles(update, &weights, tileFirst, tileLast);
+        }
     }
 }
