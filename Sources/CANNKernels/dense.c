@@ -143,8 +143,9 @@ static int update_tile_count(const rank_update *u, int stripWidth) {
 // This thread's run of a product's tiles (numbered row-major, see
 // update_tiles): a band of whole row blocks when there are at least as many
 // row blocks as threads, else an equal run of tiles. A band of dW's rows is
-// then computed, stepped (in the same region by ann_dense_backward_sgd, else
-// by the optimiser, which splits the parameter block evenly) and read by the
+// then computed, stepped (in the same region by ann_dense_backward_sgd, at
+// the start of the next forward pass by ann_dense_forward_stepped, else by
+// the optimiser, which splits the parameter block evenly) and read by the
 // next forward pass (which splits the columns evenly) on one thread: exactly
 // so for the default network on 2 threads, to within a row block elsewhere.
 static void band_share(const rank_update *u, int stripWidth, size_t *first, size_t *last) {

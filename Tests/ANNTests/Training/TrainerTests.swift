@@ -89,30 +89,45 @@ struct TrainerTests {
 
     /// A step leaves the weights of the layers after the first owing their
     /// step to the next forward pass; whatever reads the weights between
-    /// two steps (a progress callback here) must see them stepped.
+    /// two steps (a progress callback here) must see them stepped, and a
+    /// checkpoint taken there must resume to the plain run's end. Reads come
+    /// on some steps only, so that other steps run with a step pending.
     @Test("the weights read between steps are those of the plain step", arguments: [1, 2])
     func weightsBetweenSteps(threads: Int) throws {
         let data = clusteredDataset(samples: 200)
         let architecture = try NetworkArchitecture(layerSizes: [16, 12, 8, 4])
         var settings = Self.configuration(threads: threads, epochs: 2, batch: 32, fanOut: .openmp)
         settings.learningRate = 0.2
-        func readings(folding: Bool) throws -> (weights: [[Float]], accuracies: [Double]) {
+        struct Readings {
+            var weights: [[Float]] = [], accuracies: [Double] = []
+            var checkpoint: TrainingCheckpoint?
+            var final: [Float] = []
+        }
+        func readings(folding: Bool) throws -> Readings {
             let trainer = try Trainer(
                 network: Network(architecture: architecture, seed: 42), configuration: settings, foldingGradients: folding)
-            var weights: [[Float]] = [], accuracies: [Double] = []
-            _ = try trainer.train(on: data, progress: { event in
+            var readings = Readings(), step = 0
+            let summary = try trainer.train(on: data, progress: { event in
                 guard case .batch = event else { return }
-                // Every other step: a read must not disturb the steps after it either.
-                if weights.count % 2 == 0 { accuracies.append(trainer.evaluate(data).accuracy) }
-                weights.append(trainer.network.parameters)
+                step += 1
+                if step % 3 == 0 { readings.weights.append(trainer.network.parameters) }
+                if step % 5 == 0 { readings.accuracies.append(trainer.evaluate(data).accuracy) }
+                if step == 4 { readings.checkpoint = trainer.checkpoint }
             })
-            return (weights, accuracies)
+            readings.final = summary.network.parameters
+            return readings
         }
         let folded = try readings(folding: true), plain = try readings(folding: false)
-        #expect(folded.weights.count == 14)
+        // 7 steps an epoch: weights after steps 3, 6, 9 and 12, accuracies after 5 and 10.
+        #expect(folded.weights.count == 4 && folded.accuracies.count == 2)
         #expect(folded.weights == plain.weights)
         #expect(folded.accuracies == plain.accuracies)
+        #expect(folded.final == plain.final)
         #expect(Set(folded.weights).count == folded.weights.count)
+        let checkpoint = try #require(folded.checkpoint)
+        #expect(checkpoint.epochsCompleted == 0 && checkpoint.stepInEpoch == 4)
+        let resumed = try Trainer(resuming: checkpoint, configuration: settings).train(on: data)
+        #expect(resumed.network.parameters == plain.final)
     }
 
     @Test("a different seed gives different weights")
