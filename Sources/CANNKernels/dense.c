@@ -79,11 +79,17 @@ static const float *own_copy(const float *X, size_t x_copy_stride) {
     return X ? X + (size_t)omp_get_thread_num() * x_copy_stride : X;
 }
 
-void ann_dense_forward(float *Y, const float *X, size_t x_copy_stride, const float *W, const float *b,
-                       int B, int in, int out, int activation, int threads) {
+// ann_dense_forward; given step_W (the same matrix as W), each thread first
+// takes step_W -= lr·V on the rows of W its columns read. Those rows are its
+// to step: no other thread reads them in this pass, so no barrier, and no
+// line changes cores twice.
+static void dense_forward(float *Y, const float *X, size_t x_copy_stride, const float *W, float *step_W,
+                          const float *V, float lr, const float *b, int B, int in, int out, int activation,
+                          int threads) {
     forward_worker work = wide_vectors() ? forward_columns_w16 : forward_columns_w8;
     // Even a one-thread OpenMP region allocates in libomp: skip it.
     if (threads <= 1) {
+        if (step_W) ann_sgd_velocity_step(step_W, V, (size_t)out * in, lr, 1);
         work(Y, X, W, b, B, in, out, activation, 0, out);
         return;
     }
@@ -94,27 +100,19 @@ void ann_dense_forward(float *Y, const float *X, size_t x_copy_stride, const flo
     {
         size_t first, last;
         ann_team_share((size_t)out, &first, &last);
+        if (step_W) ann_sgd_velocity_step(step_W + first * in, V + first * in, (last - first) * in, lr, 1);
         work(Y, own_copy(X, x_copy_stride), W, b, B, in, out, activation, (int)first, (int)last);
     }
 }
 
+void ann_dense_forward(float *Y, const float *X, size_t x_copy_stride, const float *W, const float *b,
+                       int B, int in, int out, int activation, int threads) {
+    dense_forward(Y, X, x_copy_stride, W, 0, 0, 0.0f, b, B, in, out, activation, threads);
+}
+
 void ann_dense_forward_stepped(float *Y, const float *X, size_t x_copy_stride, float *W, const float *V, float lr,
                                const float *b, int B, int in, int out, int activation, int threads) {
-    forward_worker work = wide_vectors() ? forward_columns_w16 : forward_columns_w8;
-    if (threads <= 1) {
-        ann_sgd_velocity_step(W, V, (size_t)out * in, lr, 1);
-        work(Y, X, W, b, B, in, out, activation, 0, out);
-        return;
-    }
-    // The rows of W a thread's columns read are its to step: no other thread
-    // reads them in this pass, so no barrier, and no line changes cores twice.
-    #pragma omp parallel num_threads(threads)
-    {
-        size_t first, last;
-        ann_team_share((size_t)out, &first, &last);
-        ann_sgd_velocity_step(W + first * in, V + first * in, (last - first) * in, lr, 1);
-        work(Y, own_copy(X, x_copy_stride), W, b, B, in, out, activation, (int)first, (int)last);
-    }
+    dense_forward(Y, X, x_copy_stride, W, W, V, lr, b, B, in, out, activation, threads);
 }
 
 // One product C (M, N) (=|+=) Σ_p A(p, ·)ᵀ Bm[p, ·] with its epilogues,

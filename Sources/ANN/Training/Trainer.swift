@@ -84,11 +84,9 @@ public final class Trainer {
         }
         assert(foldedSegments.count == segments.count)
         foldsGradients = foldedSegments.contains(true)
-        let weightSegments = segments.enumerated().filter { $0.element.isWeight }
-        let folded = foldedSegments
-        deferredSegments = weightSegments.enumerated().compactMap { layer, indexed in
-            folded[indexed.offset] && WeightStep.defersStep(layer: layer)
-                ? (indexed.element.offset, indexed.element.count) : nil
+        let folded = foldedSegments, layers = network.architecture.layout.layers
+        deferredSegments = layers.indices.compactMap { l in
+            folded[2 * l] && WeightStep.defersStep(layer: l) ? (layers[l].weightOffset, layers[l].weightCount) : nil
         }
         sourceTable = .allocate(capacity: plan.shards * plan.shards)
         sourceTable.initialize(repeating: nil, count: plan.shards * plan.shards)
