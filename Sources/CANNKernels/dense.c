@@ -6,6 +6,7 @@
 #include "CANNKernels.h"
 #include "activation_math.h"
 #include "output_rows.h"
+#include "fp_mode.h"
 #include "team.h"
 #include "vector.h"
 
@@ -96,12 +97,15 @@ static void dense_forward(float *Y, const float *X, size_t x_copy_stride, const 
     // Parallel over output columns: each thread reuses its W rows across the
     // batch, and even shares of columns (the odd-width block at the end of
     // each) balance better than shares of whole blocks.
+    uint64_t mode = ann_fp_mode();
     #pragma omp parallel num_threads(threads)
     {
+        uint64_t ownMode = ann_team_adopt_fp_mode(mode);
         size_t first, last;
         ann_team_share((size_t)out, &first, &last);
         if (step_W) ann_sgd_velocity_step(step_W + first * in, V + first * in, (last - first) * in, lr, 1);
         work(Y, own_copy(X, x_copy_stride), W, b, B, in, out, activation, (int)first, (int)last);
+        ann_team_restore_fp_mode(ownMode, mode);
     }
 }
 
@@ -227,8 +231,10 @@ static void dense_backward(float *dX, float *dW, float *db, const float *dY,
     }
     // One region for both products (they are independent: no barrier between)
     // and the weights' step.
+    uint64_t mode = ann_fp_mode();
     #pragma omp parallel num_threads(threads)
     {
+        uint64_t ownMode = ann_team_adopt_fp_mode(mode);
         // Both products read X (dX for its activation slope): this thread's copy.
         rank_update ownWeights = weights, ownInputs = inputs;
         ownWeights.Bm = ownInputs.gate = own_copy(X, x_copy_stride);
@@ -269,6 +275,7 @@ static void dense_backward(float *dX, float *dW, float *db, const float *dY,
                 ann_sgd_velocity_step(step_W + begin, dW + begin, end - begin, lr, 1);
             }
         }
+        ann_team_restore_fp_mode(ownMode, mode);
     }
 }
 
@@ -340,8 +347,10 @@ void ann_softmax_output_step(float *Z, float *P, float *dZ, float *row_loss, int
         run_tiles(update, &weights, 0, (size_t)update_tile_count(&weights, stripWidth));
         return;
     }
+    uint64_t mode = ann_fp_mode();
     #pragma omp parallel num_threads(threads)
     {
+        uint64_t ownMode = ann_team_adopt_fp_mode(mode);
         int first, last;
         row_block_share(B, &first, &last);
         output_rows(forward, update, &inputs, stripWidth, Z, P, dZ, row_loss, predictions, X, W, b, labels,
@@ -361,5 +370,6 @@ void ann_softmax_output_step(float *Z, float *P, float *dZ, float *row_loss, int
             band_share(&weights, stripWidth, &tileFirst, &tileLast);
             run_tiles(update, &weights, tileFirst, tileLast);
         }
+        ann_team_restore_fp_mode(ownMode, mode);
     }
 }

@@ -1,5 +1,6 @@
 // The optimiser sees one flat block of parameters and knows nothing of layers.
 #include "CANNKernels.h"
+#include "fp_mode.h"
 #include "team.h"
 #include "vector.h"
 
@@ -27,11 +28,14 @@ void ann_sgd_momentum_step(float *w, float *v, const float *grad, size_t n,
         sgd_range(w, v, grad, n, lr, momentum, l1, l2);
         return;
     }
+    uint64_t mode = ann_fp_mode();
     #pragma omp parallel num_threads(team)
     {
+        uint64_t ownMode = ann_team_adopt_fp_mode(mode);
         size_t begin, end;
         ann_team_share(n, &begin, &end);
         sgd_range(w + begin, v + begin, grad + begin, end - begin, lr, momentum, l1, l2);
+        ann_team_restore_fp_mode(ownMode, mode);
     }
 }
 
@@ -46,10 +50,13 @@ void ann_sgd_velocity_step(float *w, const float *v, size_t n, float lr, int thr
         velocity_range(w, v, n, lr);
         return;
     }
+    uint64_t mode = ann_fp_mode();
     #pragma omp parallel num_threads(team)
     {
+        uint64_t ownMode = ann_team_adopt_fp_mode(mode);
         size_t begin, end;
         ann_team_share(n, &begin, &end);
         velocity_range(w + begin, v + begin, end - begin, lr);
+        ann_team_restore_fp_mode(ownMode, mode);
     }
 }

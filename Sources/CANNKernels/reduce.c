@@ -1,5 +1,6 @@
 // Summing shard gradients, and widening input bytes.
 #include "CANNKernels.h"
+#include "fp_mode.h"
 #include "team.h"
 #include "vector.h"
 
@@ -57,8 +58,10 @@ void ann_gather_bytes(float *Y, int copies, size_t copy_stride, const uint8_t *X
         for (int c = 0; c < copies; c++) gather_range(Y + c * copy_stride, X, indices, first, 0, rows, features, scale);
         return;
     }
+    uint64_t mode = ann_fp_mode();
     #pragma omp parallel num_threads(team)
     {
+        uint64_t ownMode = ann_team_adopt_fp_mode(mode);
         if (copies == 1) {
             size_t begin, end;
             ann_team_share((size_t)rows, &begin, &end);
@@ -71,5 +74,6 @@ void ann_gather_bytes(float *Y, int copies, size_t copy_stride, const uint8_t *X
             for (int c = thread; c < copies; c += size)
                 gather_range(Y + c * copy_stride, X, indices, first, 0, rows, features, scale);
         }
+        ann_team_restore_fp_mode(ownMode, mode);
     }
 }

@@ -16,6 +16,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Threads to evaluate on (default: every core).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: "Subnormal floats: flush (to zero, the default) or keep (IEEE).")
+    var subnormals = Subnormals.flush
+
     @Option(help: "Also write every test sample's output probabilities to this safetensors file (tensor \"probabilities\", samples × classes).")
     var probabilities: String?
 
@@ -25,11 +28,11 @@ struct EvaluateCommand: ParsableCommand {
             let network = try Network.load(from: model)
             let directory = IDXDataDirectory(path: dataDir ?? IDXDataDirectory.defaultPath())
             let test = try directory.loadTestSet()
-            let matrix = try network.evaluate(on: test, threads: threads)
+            let matrix = try network.evaluate(on: test, threads: threads, subnormals: subnormals)
             FileHandleOutput.standardOutput.write(EvaluationReport.render(matrix))
             if let probabilities {
                 let inputs = test.pixels.map { Float($0) * (Float(1) / 255) }
-                let outputs = network.predict(batch: inputs, count: test.count)
+                let outputs = network.predict(batch: inputs, count: test.count, subnormals: subnormals)
                 let file = SafeTensors(tensors: [
                     Tensor(name: "probabilities", shape: [test.count, network.architecture.outputSize], values: outputs),
                 ])

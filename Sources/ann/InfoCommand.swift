@@ -31,11 +31,15 @@ struct InfoCommand: ParsableCommand {
                 return
             }
             let vectors = profile.vectorWidth == 16 ? "16 floats (AVX-512)" : "8 floats"
+            let subnormals = profile.flushesSubnormals
+                ? "flushed to zero by default (--subnormals keep keeps them)" : "kept (this architecture has no flush mode the engine sets)"
             let capped = threads > profile.probeThreads ? " (\(threads) requested)" : ""
             FileHandleOutput.standardOutput.write("""
                 cores available: \(profile.cores)
                 OpenMP default threads: \(profile.openMPThreads)
+                cpu: \(profile.cpuName)
                 dense kernel vectors: \(vectors)
+                subnormal floats: \(subnormals)
                 OpenMP team of \(profile.probeThreads)\(capped): \
                 fork/join \(String(format: "%.2f", profile.forkJoinMicroseconds)) µs, \
                 barrier \(String(format: "%.2f", profile.barrierMicroseconds)) µs
@@ -52,6 +56,8 @@ struct InfoLine: Encodable {
     let cores: Int
     let openmp_threads: Int
     let vector_width: Int
+    let cpu: String
+    let flushes_subnormals: Bool
     let probe_threads: Int
     let fork_join_us: Double
     let barrier_us: Double
@@ -60,6 +66,8 @@ struct InfoLine: Encodable {
         cores = profile.cores
         openmp_threads = profile.openMPThreads
         vector_width = profile.vectorWidth
+        cpu = profile.cpuName
+        flushes_subnormals = profile.flushesSubnormals
         probe_threads = profile.probeThreads
         // Nanosecond resolution is all a clock read gives.
         fork_join_us = (profile.forkJoinMicroseconds * 1000).rounded() / 1000

@@ -26,6 +26,9 @@ struct PredictCommand: ParsableCommand {
     @Flag(help: "Invert the images first, for dark digits on a light background (MNIST digits are light on dark).")
     var invert = false
 
+    @Option(help: "Subnormal floats: flush (to zero, the default) or keep (IEEE).")
+    var subnormals = Subnormals.flush
+
     @Argument(help: "PGM or PNG files, or IDXFILE:INDEX.")
     var images: [String]
 
@@ -61,7 +64,7 @@ struct PredictCommand: ParsableCommand {
 
         if !names.isEmpty {
             let classes = network.architecture.outputSize
-            let outputs = network.predict(batch: batch, count: names.count)
+            let outputs = network.predict(batch: batch, count: names.count, subnormals: subnormals)
             let probabilities = network.architecture.output == .softmax
             var text = ""
             for (row, name) in names.enumerated() {

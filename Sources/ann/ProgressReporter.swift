@@ -153,6 +153,7 @@ struct SummaryLine: Encodable {
         let validation_size: Int
         let target_accuracy: Double?
         let patience: Int?
+        let subnormals: String
     }
 
     let type = "summary"
@@ -180,6 +181,7 @@ struct SummaryLine: Encodable {
             loss: command.loss.rawValue, epochs: settings.epochs, batch_size: settings.batchSize,
             lr: settings.learningRate, schedule: settings.schedule.rawValue, momentum: settings.momentum,
             l1: settings.l1, l2: settings.l2, seed: settings.seed, validation_size: settings.validationSize,
-            target_accuracy: settings.targetAccuracy, patience: settings.patience)
+            target_accuracy: settings.targetAccuracy, patience: settings.patience,
+            subnormals: settings.subnormals.rawValue)
     }
 }

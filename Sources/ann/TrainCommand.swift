@@ -8,6 +8,7 @@ extension Loss: ExpressibleByArgument {}
 extension LearningRateSchedule: ExpressibleByArgument {}
 extension Initialization: ExpressibleByArgument {}
 extension ShardPlan.FanOut: ExpressibleByArgument {}
+extension Subnormals: ExpressibleByArgument {}
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -60,6 +61,9 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Which level fans out over cores: auto, shards (concurrentPerform) or openmp (inside kernels).")
     var fanOut = ShardPlan.FanOut.automatic
+
+    @Option(help: "Subnormal floats (below 1.2e-38): flush (to zero, the default) or keep (IEEE; slow on many Intel CPUs).")
+    var subnormals = Subnormals.flush
 
     @Option(help: "Seed for the initial weights and the sample order.")
     var seed: UInt64 = 1
@@ -159,20 +163,22 @@ struct TrainCommand: ParsableCommand {
         let page = TrainingReportPage(
             title: "swift-ann: \(layers) \(activation.rawValue) on \(test.count) test samples",
             epochs: summary.epochs,
-            confusion: try network.evaluate(on: test, threads: settings.threads),
+            confusion: try network.evaluate(on: test, threads: settings.threads, subnormals: settings.subnormals),
             settings: [
                 ("layers", layers), ("activation", activation.rawValue), ("output", output.rawValue),
                 ("loss", loss.rawValue), ("epochs", "\(settings.epochs)"), ("batch size", "\(settings.batchSize)"),
                 ("learning rate", "\(settings.learningRate) (\(settings.schedule.rawValue))"),
                 ("momentum", "\(settings.momentum)"), ("L1", "\(settings.l1)"), ("L2", "\(settings.l2)"),
-                ("seed", "\(settings.seed)"), ("stopped", summary.stopReason.description),
+                ("seed", "\(settings.seed)"), ("subnormals", settings.subnormals.rawValue),
+                ("stopped", summary.stopReason.description),
             ],
             timing: [
                 ("data loading", String(format: "%.2f s", loadSeconds)),
                 ("training", String(format: "%.2f s", summary.trainingSeconds)),
                 ("threads", summary.plan.description),
             ],
-            mistakes: network.mostConfidentMistakes(on: test, limit: 24, inputScale: settings.inputScale),
+            mistakes: network.mostConfidentMistakes(
+                on: test, limit: 24, inputScale: settings.inputScale, subnormals: settings.subnormals),
             imageShape: test.imageShape)
         do {
             try page.write(toDirectory: directory)
@@ -227,6 +233,7 @@ struct TrainCommand: ParsableCommand {
         settings.l2 = l2
         settings.threads = threads
         settings.fanOut = fanOut
+        settings.subnormals = subnormals
         settings.seed = seed
         settings.validationSize = validationSize
         settings.targetAccuracy = targetAccuracy

@@ -1,4 +1,5 @@
 import CANNKernels
+import Foundation
 
 /// What the engine sees of the machine it runs on, for people deciding how
 /// many threads to ask for and for benchmark reports.
@@ -9,6 +10,10 @@ public struct MachineProfile: Sendable, Codable, Equatable {
     public let openMPThreads: Int
     /// Floats per vector in the dense kernels' tiles: 16 with AVX-512, else 8.
     public let vectorWidth: Int
+    /// The processor's model name as the operating system reports it.
+    public let cpuName: String
+    /// Whether the engine can flush subnormal floats here (``Subnormals/flush``).
+    public let flushesSubnormals: Bool
     /// The team size the synchronisation was measured with.
     public let probeThreads: Int
     /// Microseconds of an OpenMP fork/join of that team (the median of five batches). The OpenMP
@@ -29,7 +34,31 @@ public struct MachineProfile: Sendable, Codable, Equatable {
             Int32(clamping: max(1, threads)), Int32(clamping: max(1, rounds)), &forkJoin, &barrier)
         return MachineProfile(
             cores: ShardPlan.availableCores, openMPThreads: Int(ann_openmp_max_threads()),
-            vectorWidth: Int(ann_dense_vector_width()), probeThreads: Int(team),
+            vectorWidth: Int(ann_dense_vector_width()), cpuName: cpuModelName(),
+            flushesSubnormals: FloatingPointMode.canFlush, probeThreads: Int(team),
             forkJoinMicroseconds: forkJoin / 1000, barrierMicroseconds: barrier / 1000)
     }
+}
+
+/// The processor as /proc/cpuinfo (Linux) names it, with its family and
+/// model numbers where it gives them (a VM may show only "AMD EPYC"), else
+/// the machine's architecture: what a reader needs to know which CPU a
+/// figure belongs to.
+func cpuModelName() -> String {
+    if let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) {
+        let fields = info.split(separator: "\n").prefix { !$0.isEmpty }
+        func field(_ name: String) -> String? {
+            guard let line = fields.first(where: { $0.hasPrefix(name) }), let colon = line.firstIndex(of: ":") else {
+                return nil
+            }
+            return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        if let name = field("model name") {
+            guard let family = field("cpu family"), let model = field("model\t") else { return name }
+            return "\(name) (family \(family), model \(model))"
+        }
+    }
+    var system = utsname()
+    uname(&system)
+    return withUnsafeBytes(of: &system.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
 }

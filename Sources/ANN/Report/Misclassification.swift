@@ -34,7 +34,7 @@ extension Network {
     /// when `limit` is below 1 or the data's feature count is not the
     /// network's input size.
     public func mostConfidentMistakes(
-        on data: LabeledDataset, limit: Int, inputScale: Float = 1.0 / 255.0
+        on data: LabeledDataset, limit: Int, inputScale: Float = 1.0 / 255.0, subnormals: Subnormals = .flush
     ) -> [Misclassification] {
         let inputs = architecture.inputSize, classes = architecture.outputSize
         guard limit > 0, data.count > 0, data.featureCount == inputs else { return [] }
@@ -48,7 +48,7 @@ extension Network {
             chunk.removeAll(keepingCapacity: true)
             let bytes = data.pixels[(start * inputs)..<((start + count) * inputs)]
             chunk.append(contentsOf: bytes.lazy.map { Float($0) * inputScale })
-            let outputs = predict(batch: chunk, count: count)
+            let outputs = predict(batch: chunk, count: count, subnormals: subnormals)
             for sample in 0..<count {
                 let row = outputs[(sample * classes)..<((sample + 1) * classes)]
                 // The first maximum, as evaluation breaks ties; NaN never wins.

@@ -48,6 +48,8 @@ struct ShardEpoch {
     let momentum: Float
     let l1: Float
     let l2: Float
+    /// The floating-point mode every member computes in.
+    let subnormals: Subnormals
 
     /// Shards of step `step`, and update ranges too.
     func shards(_ step: Int) -> Int { min(shardLimit, steps.rows(step)) }

@@ -188,6 +188,11 @@ public final class Trainer {
         on training: Dataset, test: Dataset? = nil, checkpoints: CheckpointStore? = nil,
         progress: (TrainingEvent) -> Void = { _ in }, stopRequested: () -> Bool = { false }
     ) throws(TrainingError) -> TrainingSummary {
+        // Kernels run in the engine's mode; the callbacks in the caller's.
+        let mode = FloatingPointMode.enter(configuration.subnormals)
+        defer { mode.leave() }
+        func notify(_ event: TrainingEvent) { mode.outside { progress(event) } }
+        func shouldStop() -> Bool { mode.outside { stopRequested() } }
         do {
             try checkCompatible(training, role: "training")
             if let test { try checkCompatible(test, role: "test") }
@@ -229,11 +234,11 @@ public final class Trainer {
                 epoch: epoch, epochs: configuration.epochs, clock: clock, start: clock.now,
                 secondsBefore: position.epochSeconds, stepTimer: stepTimer)
             let interruption = plan.shards == 1
-                ? try runSteps(steps, run: run, progress: progress, stopRequested: stopRequested) {
+                ? try runSteps(steps, run: run, progress: notify, stopRequested: shouldStop) {
                     trainStep(data: training, order: order.pointer, steps: steps, step: $0)
                 }
                 : try runShardSteps(
-                    steps, data: training, order: order.pointer, run: run, progress: progress, stopRequested: stopRequested)
+                    steps, data: training, order: order.pointer, run: run, progress: notify, stopRequested: shouldStop)
             let stepTimes = stepTimer.finishEpoch()
             if let interruption {
                 position.epochSeconds = run.elapsed()
@@ -261,7 +266,7 @@ public final class Trainer {
             position.epochCorrect = 0
             position.epochSeconds = 0
             position.epochStartShuffler = shuffler
-            progress(.epoch(report))
+            notify(.epoch(report))
 
             var stop: StopReason?
             if let target = configuration.targetAccuracy, let watched = validationAccuracy ?? testAccuracy, watched >= target {
@@ -321,11 +326,14 @@ public final class Trainer {
 
     private func runEvaluation(_ data: Dataset, samples: Range<Int>) {
         settleWeights()
+        let subnormals = configuration.subnormals
         data.withSampleSource { source in
             let pass = ShardAccess(EvaluationPass(
                 workspaces: workspaces, source: source, range: samples, parameters: parameters.pointer,
                 denseTargets: architecture.loss == .meanSquaredError))
-            DispatchQueue.concurrentPerform(iterations: workspaces.count) { pass.value.run(worker: $0) }
+            DispatchQueue.concurrentPerform(iterations: workspaces.count) { worker in
+                FloatingPointMode.run(subnormals) { pass.value.run(worker: worker) }
+            }
         }
     }
 
@@ -374,7 +382,7 @@ public final class Trainer {
                 steps: steps, shardLimit: plan.shards, workspaces: workspaces, source: source, order: order,
                 parameters: parameters.pointer, velocity: velocity.pointer, chunks: chunks, sourceTable: sourceTable,
                 denseTargets: architecture.loss == .meanSquaredError, momentum: configuration.momentum,
-                l1: configuration.l1, l2: configuration.l2)
+                l1: configuration.l1, l2: configuration.l2, subnormals: configuration.subnormals)
             let team = ShardTeam(members: plan.shards)
             func coordinate() -> Result<StopReason?, TrainingError> {
                 Result { () throws(TrainingError) -> StopReason? in
@@ -392,6 +400,8 @@ public final class Trainer {
                 let shared = ShardAccess((work: work, team: team, coordinate: coordinate, outcome: EpochOutcome()))
                 DispatchQueue.concurrentPerform(iterations: team.members) { _ in
                     let (work, team, coordinate, outcome) = shared.value
+                    let mode = FloatingPointMode.enter(work.subnormals)
+                    defer { mode.leave() }
                     if team.join() {
                         outcome.value = coordinate()
                         team.close()
@@ -443,10 +453,12 @@ public final class Trainer {
     /// the weights are those of the plain step order.
     private func settleWeights() {
         guard let learningRate = pendingLearningRate else { return }
-        for segment in deferredSegments {
-            ann_sgd_velocity_step(
-                parameters.pointer + segment.offset, velocity.pointer + segment.offset, segment.count, learningRate,
-                Int32(plan.kernelThreads))
+        FloatingPointMode.run(configuration.subnormals) {
+            for segment in deferredSegments {
+                ann_sgd_velocity_step(
+                    parameters.pointer + segment.offset, velocity.pointer + segment.offset, segment.count, learningRate,
+                    Int32(plan.kernelThreads))
+            }
         }
         pendingLearningRate = nil
     }
@@ -474,6 +486,7 @@ public final class Trainer {
             ("--l2", "\(saved.l2)", "\(given.l2)"), ("--threads", "\(saved.threads)", "\(given.threads)"),
             ("--fan-out", saved.fanOut.rawValue, given.fanOut.rawValue), ("--seed", "\(saved.seed)", "\(given.seed)"),
             ("--validation-size", "\(saved.validationSize)", "\(given.validationSize)"),
+            ("--subnormals", saved.subnormals.rawValue, given.subnormals.rawValue),
             ("--target-accuracy", "\(saved.targetAccuracy.map { "\($0)" } ?? "none")", "\(given.targetAccuracy.map { "\($0)" } ?? "none")"),
             ("--patience", "\(saved.patience.map { "\($0)" } ?? "none")", "\(given.patience.map { "\($0)" } ?? "none")"),
         ]

@@ -36,6 +36,8 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     public var patience: Int?
     /// Multiplies input bytes into network inputs (1/255 maps pixels to [0, 1]).
     public var inputScale: Float = 1.0 / 255.0
+    /// Whether the arithmetic flushes subnormal floats to zero (the default) or keeps them.
+    public var subnormals = Subnormals.flush
 
     /// The defaults of `ann train`, on one thread.
     public init() {}

@@ -178,6 +178,25 @@ void ann_bytes_to_floats(float *Y, const uint8_t *X, size_t n, float scale);
 void ann_gather_bytes(float *Y, int copies, size_t copy_stride, const uint8_t *X, const int32_t *indices,
                       size_t first, int rows, size_t features, float scale, int threads);
 
+// MARK: Floating-point mode
+
+// The kernels compute in the calling thread's floating-point mode, and so do
+// their OpenMP team threads (each takes it for the region and restores its
+// own after). The mode is the thread's control register: MXCSR on x86-64,
+// FPCR on arm64; elsewhere 0, and nothing changes.
+uint64_t ann_fp_mode(void);
+void ann_set_fp_mode(uint64_t mode);
+
+// `caller` with round-to-nearest, no floating-point traps, and subnormal
+// floats (magnitudes below 2^-126, about 1.18e-38) flushed to zero as inputs
+// and results when flush_subnormals != 0 (FTZ and DAZ on x86-64, FZ on
+// arm64), kept as IEEE 754 asks otherwise. Many Intel cores take a microcode
+// assist on every operation that meets a subnormal.
+uint64_t ann_engine_fp_mode(uint64_t caller, int flush_subnormals);
+
+// Whether ann_engine_fp_mode can flush on this architecture (x86-64, arm64).
+int ann_can_flush_subnormals(void);
+
 // MARK: Runtime
 
 // The number of threads OpenMP would use by default (its view of the machine).

@@ -43,6 +43,20 @@ struct CommandLineTests {
         #expect(result.standardError.contains("--threads"))
     }
 
+    @Test("--subnormals takes flush or keep, names itself otherwise, and reaches the summary")
+    func subnormalsFlag() throws {
+        let refused = try AnnCommand.run(["train", "--subnormals", "sometimes"])
+        #expect(refused.status == 64)
+        #expect(refused.standardError.contains("--subnormals"))
+        let directory = try ScratchDirectory()
+        try writeSmallDataSet(to: directory)
+        let result = try AnnCommand.run([
+            "train", "--data-dir", directory.path, "--layers", "16,8,4", "--epochs", "1", "--json", "--subnormals", "keep",
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("\"subnormals\":\"keep\""))
+    }
+
     static let badFiles: [(String, @Sendable (ScratchDirectory) throws -> Void, String)] = [
         ("missing", { try FileManager.default.removeItem(atPath: $0.file("train-images-idx3-ubyte")) }, "train-images-idx3-ubyte"),
         ("truncated", { try $0.writeRaw("train-images-idx3-ubyte", IDXFixture.file(shape: [64, 4, 4], data: [UInt8](repeating: 1, count: 100))) }, "train-images-idx3-ubyte"),
