@@ -115,11 +115,8 @@ static void NAME(forward_columns)(float *Y, const float *X, const float *W, cons
 
 // Update tile: C[i, j..j+VW·V) (=|+=) Σ_p A(p, i)·Bm[p, j..j+VW·V) for MR rows i,
 // with A(p, i) = A[p·sap + i·sai] so one kernel serves dW = dYᵀ·X and dX = dY·W.
-// A nonzero `decay` (never with accumulate) makes it C = decay·C + Σ, the
-// momentum update of a velocity, added after the sum as the optimiser adds it.
 ANN_INLINE void NAME(update_tile)(float *C, int ldc, const float *A, int sap, int sai,
-                            const float *Bm, int ldb, int P, int accumulate, float decay,
-                            int MR, int V) {
+                            const float *Bm, int ldb, int P, int accumulate, int MR, int V) {
     VEC acc[UPD_ROWS][UPD_VECS];
     for (int i = 0; i < MR; i++)
         for (int v = 0; v < V; v++)
@@ -132,54 +129,47 @@ ANN_INLINE void NAME(update_tile)(float *C, int ldc, const float *A, int sap, in
             for (int v = 0; v < V; v++) acc[i][v] += a * bv[v];
         }
     }
-    if (decay != 0.0f)
-        for (int i = 0; i < MR; i++)
-            for (int v = 0; v < V; v++)
-                acc[i][v] = VSPLAT(decay) * VLOAD(C + (size_t)i * ldc + VW * v) + acc[i][v];
     for (int i = 0; i < MR; i++)
         for (int v = 0; v < V; v++) VSTORE(C + (size_t)i * ldc + VW * v, acc[i][v]);
 }
 
 // Columns left over after the VW-wide vectors, one scalar at a time.
 ANN_INLINE void NAME(update_scalar_columns)(float *C, int ldc, const float *A, int sap, int sai,
-                                      const float *Bm, int ldb, int P, int accumulate, float decay,
-                                      int MR, int width) {
+                                      const float *Bm, int ldb, int P, int accumulate, int MR, int width) {
     for (int i = 0; i < MR; i++)
         for (int j = 0; j < width; j++) {
             float s = accumulate ? C[(size_t)i * ldc + j] : 0.0f;
             for (int p = 0; p < P; p++) s += A[(size_t)p * sap + (size_t)i * sai] * Bm[(size_t)p * ldb + j];
-            if (decay != 0.0f) s = decay * C[(size_t)i * ldc + j] + s;
             C[(size_t)i * ldc + j] = s;
         }
 }
 
 ANN_INLINE void NAME(update_block)(float *C, int ldc, const float *A, int sap, int sai,
-                             const float *Bm, int ldb, int P, int accumulate, float decay,
-                             int MR, int width) {
+                             const float *Bm, int ldb, int P, int accumulate, int MR, int width) {
     int vecs = width / VW;
     if (MR == UPD_ROWS) {
-        if (vecs == 3) NAME(update_tile)(C, ldc, A, sap, sai, Bm, ldb, P, accumulate, decay, 4, 3);
-        else if (vecs == 2) NAME(update_tile)(C, ldc, A, sap, sai, Bm, ldb, P, accumulate, decay, 4, 2);
-        else if (vecs == 1) NAME(update_tile)(C, ldc, A, sap, sai, Bm, ldb, P, accumulate, decay, 4, 1);
+        if (vecs == 3) NAME(update_tile)(C, ldc, A, sap, sai, Bm, ldb, P, accumulate, 4, 3);
+        else if (vecs == 2) NAME(update_tile)(C, ldc, A, sap, sai, Bm, ldb, P, accumulate, 4, 2);
+        else if (vecs == 1) NAME(update_tile)(C, ldc, A, sap, sai, Bm, ldb, P, accumulate, 4, 1);
     } else {
         for (int i = 0; i < MR; i++) {
             float *Ci = C + (size_t)i * ldc;
             const float *Ai = A + (size_t)i * sai;
-            if (vecs == 3) NAME(update_tile)(Ci, ldc, Ai, sap, sai, Bm, ldb, P, accumulate, decay, 1, 3);
-            else if (vecs == 2) NAME(update_tile)(Ci, ldc, Ai, sap, sai, Bm, ldb, P, accumulate, decay, 1, 2);
-            else if (vecs == 1) NAME(update_tile)(Ci, ldc, Ai, sap, sai, Bm, ldb, P, accumulate, decay, 1, 1);
+            if (vecs == 3) NAME(update_tile)(Ci, ldc, Ai, sap, sai, Bm, ldb, P, accumulate, 1, 3);
+            else if (vecs == 2) NAME(update_tile)(Ci, ldc, Ai, sap, sai, Bm, ldb, P, accumulate, 1, 2);
+            else if (vecs == 1) NAME(update_tile)(Ci, ldc, Ai, sap, sai, Bm, ldb, P, accumulate, 1, 1);
         }
     }
     if (width % VW)
-        NAME(update_scalar_columns)(C + VW * vecs, ldc, A, sap, sai, Bm + VW * vecs, ldb, P, accumulate, decay,
-                                    MR, width % VW);
+        NAME(update_scalar_columns)(C + VW * vecs, ldc, A, sap, sai, Bm + VW * vecs, ldb, P, accumulate, MR,
+                                    width % VW);
 }
 
 
 // The tiles [first, last) of C (numbered as in update_tiles), over rows
 // [p0, p0 + depth) of the product's depth.
 ANN_INLINE void NAME(update_slice)(float *C, const float *A, int sap, int sai, const float *Bm,
-                                  int M, int N, int ld, int P, int p0, int depth, int accumulate, float decay,
+                                  int M, int N, int ld, int P, int p0, int depth, int accumulate,
                                   const float *gate, int gateKind, float *rowSums, int first, int last) {
     int strips = (N + VW * UPD_VECS - 1) / (VW * UPD_VECS);
     for (int strip = 0; strip < strips; strip++)
@@ -191,7 +181,7 @@ ANN_INLINE void NAME(update_slice)(float *C, const float *A, int sap, int sai, c
         int MR = M - i0 < UPD_ROWS ? M - i0 : UPD_ROWS;
         float *tile = C + (size_t)i0 * ld + j0;
         NAME(update_block)(tile, ld, A + (size_t)p0 * sap + (size_t)i0 * sai, sap, sai,
-                           Bm + (size_t)p0 * ld + j0, ld, depth, accumulate, decay, MR, width);
+                           Bm + (size_t)p0 * ld + j0, ld, depth, accumulate, MR, width);
         if (gate && gateKind != ANN_IDENTITY) {
             const float *g = gate + (size_t)i0 * ld + j0;
             for (int i = 0; i < MR; i++)
@@ -200,7 +190,7 @@ ANN_INLINE void NAME(update_slice)(float *C, const float *A, int sap, int sai, c
         }
         if (rowSums && j0 == 0)
             for (int i = i0; i < i0 + MR; i++) {
-                float sum = accumulate ? rowSums[i] : 0.0f;
+                float sum = 0.0f;
                 for (int p = 0; p < P; p++) sum += A[(size_t)p * sap + (size_t)i * sai];
                 rowSums[i] = sum;
             }
@@ -219,29 +209,25 @@ ANN_INLINE void NAME(update_slice)(float *C, const float *A, int sap, int sai, c
 // Two optional epilogues ride along while a tile is hot:
 // - gate: C[i, j] *= g'(gate[i, j]) (the input gradient through the previous
 //   layer's activation);
-// - rowSums: with the tiles of the first strip, rowSums[i] (=|+=) Σ_p A(p, i)
+// - rowSums: with the tiles of the first strip, rowSums[i] = Σ_p A(p, i)
 //   (the bias gradient, each row summed by exactly one tile).
 // C, Bm and gate are N columns wide in rows ld floats apart: ld = N for a
 // whole product, more for a range of its columns. Each element's sum runs
 // over p in the same order however the columns are grouped into strips.
 WORKER
 static void NAME(update_tiles)(float *C, const float *A, int sap, int sai, const float *Bm,
-                         int M, int N, int ld, int P, int accumulate, float decay, const float *gate,
+                         int M, int N, int ld, int P, const float *gate,
                          int gateKind, float *rowSums, int first, int last) {
     if (first >= last) return;
-    // A decay must meet the whole sum, as the optimiser's update would: slicing
-    // would add the decayed old value to the first slice's partial sum. (So
-    // deep products with a decay run unsliced; ann_dense_sgd_batch_limit
-    // tells callers where that stops paying.)
-    if (P <= UPD_DEPTH || decay != 0.0f) {
-        NAME(update_slice)(C, A, sap, sai, Bm, M, N, ld, P, 0, P, accumulate, decay, gate, gateKind, rowSums, first, last);
+    if (P <= UPD_DEPTH) {
+        NAME(update_slice)(C, A, sap, sai, Bm, M, N, ld, P, 0, P, 0, gate, gateKind, rowSums, first, last);
         return;
     }
     // The bias sums ride with the first slice, the gate with the last.
     for (int p0 = 0; p0 < P; p0 += UPD_DEPTH) {
         int depth = P - p0 < UPD_DEPTH ? P - p0 : UPD_DEPTH;
-        NAME(update_slice)(C, A, sap, sai, Bm, M, N, ld, P, p0, depth, accumulate || p0 > 0, 0.0f,
-                           p0 + depth == P ? gate : 0, gateKind, p0 == 0 ? rowSums : 0, first, last);
+        NAME(update_slice)(C, A, sap, sai, Bm, M, N, ld, P, p0, depth, p0 > 0, p0 + depth == P ? gate : 0,
+                           gateKind, p0 == 0 ? rowSums : 0, first, last);
     }
 }
 

@@ -2,7 +2,6 @@
 #include <math.h>
 
 #include "CANNKernels.h"
-#include "output_rows.h"
 #include "expf.h"
 #include "vector.h"
 
@@ -71,30 +70,18 @@ ANN_INLINE void cross_entropy_block(float *dZ, float *rowLoss, const float *P, c
 }
 
 ANN_MULTIVERSION
-void ann_softmax_cross_entropy_rows(float *P, float *dZ, float *row_loss, const float *Z,
-                                    const int32_t *labels, int B, int C, float grad_scale) {
-    float rowMax[SOFTMAX_BLOCK], logSum[SOFTMAX_BLOCK];
-    for (int first = 0; first < B; first += SOFTMAX_BLOCK) {
-        int rows = B - first < SOFTMAX_BLOCK ? B - first : SOFTMAX_BLOCK;
-        size_t offset = (size_t)first * C;
-        softmax_block(P + offset, Z + offset, rows, C, rowMax, logSum);
-        cross_entropy_block(dZ + offset, row_loss + first, P + offset, Z + offset, labels + first, rows, C,
-                            grad_scale, rowMax, logSum);
-    }
-}
-
-ANN_MULTIVERSION
 double ann_softmax_cross_entropy(float *P, float *dZ, const float *Z,
                                  const int32_t *labels, int B, int C,
                                  float grad_scale) {
     // A block's row losses at a time, summed in row order.
     double loss = 0.0;
-    float rowLoss[SOFTMAX_BLOCK];
+    float rowMax[SOFTMAX_BLOCK], logSum[SOFTMAX_BLOCK], rowLoss[SOFTMAX_BLOCK];
     for (int first = 0; first < B; first += SOFTMAX_BLOCK) {
         int rows = B - first < SOFTMAX_BLOCK ? B - first : SOFTMAX_BLOCK;
         size_t offset = (size_t)first * C;
-        ann_softmax_cross_entropy_rows(P + offset, dZ + offset, rowLoss, Z + offset, labels + first, rows, C,
-                                       grad_scale);
+        softmax_block(P + offset, Z + offset, rows, C, rowMax, logSum);
+        cross_entropy_block(dZ + offset, rowLoss, P + offset, Z + offset, labels + first, rows, C, grad_scale,
+                            rowMax, logSum);
         for (int r = 0; r < rows; r++) loss += (double)rowLoss[r];
     }
     return loss;

@@ -38,25 +38,3 @@ void ann_sgd_momentum_step(float *w, float *v, const float *grad, size_t n,
         ann_team_restore_fp_mode(ownMode, mode);
     }
 }
-
-ANN_MULTIVERSION
-static void velocity_range(float *w, const float *v, size_t n, float lr) {
-    for (size_t i = 0; i < n; i++) w[i] -= lr * v[i];
-}
-
-void ann_sgd_velocity_step(float *w, const float *v, size_t n, float lr, int threads) {
-    int team = optimiser_team(n, threads);
-    if (team == 1) {
-        velocity_range(w, v, n, lr);
-        return;
-    }
-    uint64_t mode = ann_fp_mode();
-    #pragma omp parallel num_threads(team)
-    {
-        uint64_t ownMode = ann_team_adopt_fp_mode(mode);
-        size_t begin, end;
-        ann_team_share(n, &begin, &end);
-        velocity_range(w + begin, v + begin, end - begin, lr);
-        ann_team_restore_fp_mode(ownMode, mode);
-    }
-}

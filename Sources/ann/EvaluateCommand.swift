@@ -24,7 +24,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         do {
-            if threads < 1 { throw ConfigurationError(flag: "--threads", reason: "must be at least 1 (got \(threads))") }
+            if threads < 1 { throw UsageError(flag: "--threads", reason: "must be at least 1 (got \(threads))") }
             let network = try Network.load(from: model)
             let directory = IDXDataDirectory(path: dataDir ?? IDXDataDirectory.defaultPath())
             let test = try directory.loadTestSet()

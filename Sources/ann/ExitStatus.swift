@@ -56,6 +56,9 @@ func reportFailure(_ error: any Error) -> ExitCode {
     case let code as ExitCode:
         return code
     case let error as ConfigurationError:
+        printError(error.commandLineDescription)
+        return ExitStatus.usage
+    case let error as UsageError:
         printError(error.description)
         return ExitStatus.usage
     case let error as DataError:
@@ -65,7 +68,11 @@ func reportFailure(_ error: any Error) -> ExitCode {
         printError(error.description)
         return ExitStatus.badData
     case let error as TrainingError:
-        printError(error.description)
+        if case .configuration(let cause) = error {
+            printError(cause.commandLineDescription)
+        } else {
+            printError(error.description)
+        }
         switch error {
         case .configuration: return ExitStatus.usage
         case .checkpoint: return ExitStatus.cannotWrite

@@ -41,7 +41,7 @@ struct PredictCommand: ParsableCommand {
     }
 
     private func predict() throws {
-        guard top >= 1 else { throw ConfigurationError(flag: "--top", reason: "must be at least 1 (got \(top))") }
+        guard top >= 1 else { throw UsageError(flag: "--top", reason: "must be at least 1 (got \(top))") }
         let network = try Network.load(from: model)
         let inputSize = network.architecture.inputSize
         var idxFiles: [String: (shape: [Int], bytes: [UInt8])] = [:]

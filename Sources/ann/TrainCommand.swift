@@ -195,14 +195,14 @@ struct TrainCommand: ParsableCommand {
         guard resume else {
             return try Trainer(network: Network(architecture: architecture, seed: seed, initialization: initialization), configuration: settings)
         }
-        guard let store else { throw ConfigurationError(flag: "--resume", reason: "needs --checkpoint-dir DIR") }
+        guard let store else { throw UsageError(flag: "--resume", reason: "needs --checkpoint-dir DIR") }
         let (found, skipped) = store.newestValid()
         for fault in skipped { reporter.warn("skipping damaged checkpoint \(fault)") }
         guard let checkpoint = found else {
-            throw ConfigurationError(flag: "--resume", reason: "no valid checkpoint in \(store.directory)")
+            throw UsageError(flag: "--resume", reason: "no valid checkpoint in \(store.directory)")
         }
         guard checkpoint.architecture == architecture else {
-            throw ConfigurationError(
+            throw UsageError(
                 flag: "--resume",
                 reason: "the checkpoint holds a \(checkpoint.architecture.layerSizes.map(String.init).joined(separator: ",")) \(checkpoint.architecture.activation.rawValue) network; the flags ask for \(layers) \(activation.rawValue)")
         }
@@ -210,12 +210,12 @@ struct TrainCommand: ParsableCommand {
         return try Trainer(resuming: checkpoint, configuration: settings)
     }
 
-    private func parseLayers() throws(ConfigurationError) -> [Int] {
+    private func parseLayers() throws(UsageError) -> [Int] {
         let parts = layers.split(separator: ",", omittingEmptySubsequences: false)
         var sizes: [Int] = []
         for part in parts {
             guard let size = Int(part.trimmingCharacters(in: .whitespaces)) else {
-                throw ConfigurationError(flag: "--layers", reason: "\"\(part)\" in \"\(layers)\" is not a whole number")
+                throw UsageError(flag: "--layers", reason: "\"\(part)\" in \"\(layers)\" is not a whole number")
             }
             sizes.append(size)
         }

@@ -102,7 +102,7 @@ let benchmarks: @Sendable () -> Void = {
             let forwardName = "ann_dense_forward \(shape)\(activation == relu ? " +relu" : "") [\(mflop(forwardFlops)) MFLOP/call]"
             Benchmark(forwardName, configuration: config) { benchmark in
                 measure(benchmark, work: forwardFlops, as: megaflops) {
-                    ann_dense_forward(y, x, 0, w, bias, Int32(b), Int32(inputs), Int32(outputs), activation, 1)
+                    ann_dense_forward(y, x, w, bias, Int32(b), Int32(inputs), Int32(outputs), activation, 1)
                 }
             }
 
@@ -114,8 +114,8 @@ let benchmarks: @Sendable () -> Void = {
             Benchmark("ann_dense_backward \(shape) \(variant) [\(mflop(backwardFlops)) MFLOP/call]", configuration: config) { benchmark in
                 measure(benchmark, work: backwardFlops, as: megaflops) {
                     ann_dense_backward(
-                        withInputGradient ? dx : nil, dw, db, dy, x, 0, w,
-                        Int32(b), Int32(inputs), Int32(outputs), inputActivation, 0, 1)
+                        withInputGradient ? dx : nil, dw, db, dy, x, w,
+                        Int32(b), Int32(inputs), Int32(outputs), inputActivation, 1)
                 }
             }
         }
@@ -140,22 +140,6 @@ let benchmarks: @Sendable () -> Void = {
             measure(benchmark, work: bytes, as: megabytes) {
                 blackHole(ann_softmax_cross_entropy(probabilities, dz, logits, labels, Int32(b), Int32(classes), 1 / Float(b)))
             }
-        }
-    }
-
-    do {
-        let n = 64 * 256
-        let x = buffer(n, seed: &seed)
-        let y = buffer(n, seed: &seed)
-        let dy = buffer(n, seed: &seed)
-        let dx = buffer(n, seed: &seed)
-        ann_relu_forward(y, x, n)
-        Benchmark("ann_relu_forward 64x256", configuration: elementwise) { benchmark in
-            // Out of place, as a fair bandwidth figure: read x, write y (training runs it in place).
-            measure(benchmark, work: Double(2 * n * 4), as: megabytes) { ann_relu_forward(y, x, n) }
-        }
-        Benchmark("ann_relu_backward 64x256", configuration: elementwise) { benchmark in
-            measure(benchmark, work: Double(3 * n * 4), as: megabytes) { ann_relu_backward(dx, dy, y, n) }
         }
     }
 

@@ -9,9 +9,8 @@ import Synchronization
 
 /// Keeps the workers of one `concurrentPerform` call together for a run of
 /// shards steps (the rest of an epoch), so that a step wakes no parked
-/// worker and allocates nothing: waking libdispatch's workers costs tens of
-/// microseconds in a VM (30–55 µs measured on the project's machine), and
-/// each call allocates 3 blocks.
+/// worker and allocates nothing: waking libdispatch's parked workers costs
+/// tens of microseconds in a VM, and each call allocates.
 ///
 /// The iteration that runs on the calling thread coordinates (``join()``):
 /// it opens each step (``run(step:shards:runShard:runRange:)``),

@@ -4,39 +4,22 @@ import Foundation
 /// What the engine sees of the machine it runs on, for people deciding how
 /// many threads to ask for and for benchmark reports.
 public struct MachineProfile: Sendable, Codable, Equatable {
+    /// The processor's model name as the operating system reports it.
+    public let cpuName: String
     /// Cores this process may run on.
     public let cores: Int
     /// Threads OpenMP would use by default.
     public let openMPThreads: Int
     /// Floats per vector in the dense kernels' tiles: 16 with AVX-512, else 8.
     public let vectorWidth: Int
-    /// The processor's model name as the operating system reports it.
-    public let cpuName: String
     /// Whether the engine can flush subnormal floats here (``Subnormals/flush``).
     public let flushesSubnormals: Bool
-    /// The team size the synchronisation was measured with.
-    public let probeThreads: Int
-    /// Microseconds of an OpenMP fork/join of that team (the median of five batches). The OpenMP
-    /// fan-out pays about nine a step; on a machine whose cores sit far
-    /// apart (another chip, a busy host) it grows severalfold, and small
-    /// batches stop scaling.
-    public let forkJoinMicroseconds: Double
-    /// Microseconds of one barrier inside that team (likewise).
-    public let barrierMicroseconds: Double
 
-    /// Measures the synchronisation with a team of `threads` over `rounds`
-    /// fork/joins and barriers (a few milliseconds at the default).
-    /// `probeThreads` is the team OpenMP really formed, which
-    /// OMP_THREAD_LIMIT may make smaller than asked.
-    public static func measure(threads: Int = ShardPlan.availableCores, rounds: Int = 5000) -> MachineProfile {
-        var forkJoin = 0.0, barrier = 0.0
-        let team = ann_openmp_sync_latency(
-            Int32(clamping: max(1, threads)), Int32(clamping: max(1, rounds)), &forkJoin, &barrier)
-        return MachineProfile(
-            cores: ShardPlan.availableCores, openMPThreads: Int(ann_openmp_max_threads()),
-            vectorWidth: Int(ann_dense_vector_width()), cpuName: cpuModelName(),
-            flushesSubnormals: FloatingPointMode.canFlush, probeThreads: Int(team),
-            forkJoinMicroseconds: forkJoin / 1000, barrierMicroseconds: barrier / 1000)
+    /// This machine, as this process sees it.
+    public static var current: MachineProfile {
+        MachineProfile(
+            cpuName: cpuModelName(), cores: ShardPlan.availableCores, openMPThreads: Int(ann_openmp_max_threads()),
+            vectorWidth: Int(ann_dense_vector_width()), flushesSubnormals: FloatingPointMode.canFlush)
     }
 }
 

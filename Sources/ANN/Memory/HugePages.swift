@@ -12,10 +12,9 @@ import Musl
 ///
 /// Minibatches read rows at random places in the training set: with 4 KB
 /// pages nearly every row is a TLB miss and a page walk, which inside a VM
-/// walks two sets of tables. On the project's machine the input gather of a
-/// 64-sample step took 16–17 µs on one thread with 4 KB pages and 11.5 µs
-/// with 2 MB ones. Advice only: where transparent huge pages are off or
-/// unavailable nothing changes but the speed, so the result is ignored.
+/// walks two sets of tables, and the input gather waits on them. Advice
+/// only: where transparent huge pages are off or unavailable nothing
+/// changes but the speed, so the result is ignored.
 func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
     #if os(Linux)
     let huge = 2 << 20

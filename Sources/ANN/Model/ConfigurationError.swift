@@ -1,16 +1,20 @@
-/// A setting that cannot work, named by the command-line flag that sets it.
+/// A setting that cannot work, named by the Swift property or parameter that
+/// holds it (`layerSizes`, `batchSize`, `learningRate`, …).
 public struct ConfigurationError: Error, CustomStringConvertible, Equatable, Sendable {
-    /// The flag (or API parameter) at fault, e.g. `--threads`.
-    public let flag: String
-    /// What is wrong with it.
+    /// The setting at fault: a property of ``TrainingConfiguration`` or
+    /// ``NetworkArchitecture``, or an initialiser's parameter.
+    public let parameter: String
+    /// What is wrong with it. Other settings it mentions are written in
+    /// backticks (`` `validationSize` ``), so that a front end can name them
+    /// its own way, as `ann` names its flags.
     public let reason: String
 
-    /// An error for `flag` saying `reason`.
-    public init(flag: String, reason: String) {
-        self.flag = flag
+    /// An error for `parameter` saying `reason`.
+    public init(parameter: String, reason: String) {
+        self.parameter = parameter
         self.reason = reason
     }
 
-    /// `--flag: reason`, one line.
-    public var description: String { "\(flag): \(reason)" }
+    /// `parameter: reason`, one line.
+    public var description: String { "\(parameter): \(reason)" }
 }

@@ -31,7 +31,7 @@ extension Network {
             parameters.withUnsafeBufferPointer { p in
                 guard let base = p.baseAddress else { return }
                 ann_dense_forward(
-                    &output, input, 0, base + layer.weightOffset, base + layer.biasOffset,
+                    &output, input, base + layer.weightOffset, base + layer.biasOffset,
                     Int32(count), Int32(layer.inputs), Int32(layer.outputs),
                     index + 1 < layers.count ? architecture.activation.kernelKind : Int32(ANN_IDENTITY), 1)
             }

@@ -36,7 +36,7 @@ public struct Network: Sendable, Equatable {
     public init(architecture: NetworkArchitecture, parameters: [Float]) throws(ConfigurationError) {
         guard parameters.count == architecture.layout.count else {
             throw ConfigurationError(
-                flag: "parameters",
+                parameter: "parameters",
                 reason: "expected \(architecture.layout.count) values for \(architecture.layerSizes), got \(parameters.count)")
         }
         self.architecture = architecture

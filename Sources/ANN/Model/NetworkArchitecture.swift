@@ -16,13 +16,13 @@ public struct NetworkArchitecture: Sendable, Equatable, Codable {
         output: OutputActivation = .softmax, loss: Loss = .crossEntropy
     ) throws(ConfigurationError) {
         guard layerSizes.count >= 2 else {
-            throw ConfigurationError(flag: "--layers", reason: "needs at least an input and an output size, got \(layerSizes.count) size(s)")
+            throw ConfigurationError(parameter: "layerSizes", reason: "needs at least an input and an output size, got \(layerSizes.count) size(s)")
         }
         if let bad = layerSizes.first(where: { $0 < 1 || $0 > 1 << 20 }) {
-            throw ConfigurationError(flag: "--layers", reason: "layer size \(bad) is outside 1...\(1 << 20)")
+            throw ConfigurationError(parameter: "layerSizes", reason: "layer size \(bad) is outside 1...\(1 << 20)")
         }
         if loss == .crossEntropy && output != .softmax {
-            throw ConfigurationError(flag: "--loss", reason: "cross-entropy needs a softmax output")
+            throw ConfigurationError(parameter: "loss", reason: "cross-entropy needs a softmax output")
         }
         self.layerSizes = layerSizes
         self.activation = activation
@@ -38,9 +38,6 @@ public struct NetworkArchitecture: Sendable, Equatable, Codable {
     public var outputSize: Int { layerSizes[layerSizes.count - 1] }
     /// Widest layer, which sizes the gradient scratch buffers.
     var widestLayer: Int { layerSizes.max() ?? 0 }
-    /// Whether training runs the output layer as one fused step
-    /// (`ann_softmax_output_step`) rather than through the dense kernels.
-    var fusesOutputStep: Bool { output == .softmax && loss == .crossEntropy }
 
     /// Where each layer's weights and biases sit in the flat parameter block.
     public var layout: ParameterLayout { ParameterLayout(layerSizes: layerSizes) }

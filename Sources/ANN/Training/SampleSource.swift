@@ -21,24 +21,15 @@ struct SampleSource {
     /// `first + i` without indices. It loads the inputs (with up to
     /// `threads` OpenMP threads), the labels (−1 for regression, so nothing
     /// counts as correct) and dense targets when `denseTargets` (one-hot for classes).
-    ///
-    /// With `copies`, byte inputs go to each of the workspace's input copies
-    /// (float inputs, copied on this thread, to the first only). Returns the
-    /// distance between the copies written, 0 for one.
-    @discardableResult
     func load(
         into workspace: ShardWorkspace, indices: UnsafePointer<Int32>?, first: Int, rows: Int,
-        denseTargets: Bool, threads: Int, copies: Bool = false
-    ) -> Int {
+        denseTargets: Bool, threads: Int
+    ) {
         @inline(__always) func sample(_ i: Int) -> Int { indices.map { Int($0[i]) } ?? first + i }
         let input = workspace.activations[0].pointer
-        var copyStride = 0
         switch features {
         case .bytes(let bytes, let scale):
-            let count = copies ? workspace.inputCopies : 1
-            copyStride = count > 1 ? workspace.copyStride : 0
-            ann_gather_bytes(
-                input, Int32(count), copyStride, bytes, indices, first, Int32(rows), featureCount, scale, Int32(threads))
+            ann_gather_bytes(input, bytes, indices, first, Int32(rows), featureCount, scale, Int32(threads))
         case .floats(let floats):
             for i in 0..<rows {
                 (input + i * featureCount).update(from: floats + sample(i) * featureCount, count: featureCount)
@@ -59,7 +50,6 @@ struct SampleSource {
                 (workspace.targets.pointer + i * width).update(from: values + sample(i) * valueWidth, count: valueWidth)
             }
         }
-        return copyStride
     }
 }
 

@@ -52,13 +52,12 @@ public struct ShardPlan: Sendable, Equatable, CustomStringConvertible {
         shardCapacity = (batchSize + shards - 1) / shards
     }
 
-    /// Measured on 2 threads (README, "Where the cores go"): below 512
-    /// samples, summing a gradient block per shard and the separate optimiser
-    /// pass cost shards more than OpenMP's forks, which take a fraction of a
-    /// microsecond (at 64, shards make 87% of OpenMP's throughput). From 512
-    /// up the two are within a few percent while the cores are close, and
-    /// shards are 18-26% faster when they are far apart, because they
-    /// synchronise twice a step instead of about eight times.
+    /// Small minibatches leave shards too little work to pay for summing a
+    /// whole gradient block per shard, while OpenMP's forks cost a fraction of
+    /// a microsecond; large ones give shards work enough, and shards
+    /// synchronise twice a step where the OpenMP fan-out synchronises after
+    /// every kernel, which tells when the cores are far apart
+    /// (docs/performance.md has the figures).
     static func preferredFanOut(threads: Int, batchSize: Int) -> FanOut {
         batchSize >= 512 ? .shards : .openmp
     }

@@ -19,77 +19,45 @@ public final class Trainer {
     /// The shape of the network being trained.
     public let architecture: NetworkArchitecture
 
-    private let parameters: FloatBuffer
-    private let velocity: FloatBuffer
+    private let optimizer: Optimizer
+    /// The best weights so far, for early stopping (`patience`).
     private let best: FloatBuffer?
+    /// One per shard, and one per evaluation worker.
     private let workspaces: [ShardWorkspace]
-    private let chunks: [UpdateChunk]
-    /// Weight and bias stretches of the parameter block, computed once.
-    private let segments: [(offset: Int, count: Int, isWeight: Bool)]
-    /// Per segment: whether the backward pass steps it (`WeightStep`), its
-    /// gradient folded straight into the velocity. Only with one shard (there
-    /// is nothing to reduce first), no L1/L2 penalty (which needs the weights
-    /// alongside the gradient), and batches the kernel folds without giving up
-    /// its cache slicing; the bits are the same either way.
-    private let foldedSegments: [Bool]
-    private let foldsGradients: Bool
-    /// The folded weight segments whose step waits for the next forward pass
-    /// (``WeightStep/defersStep(layer:)``).
-    private let deferredSegments: [(offset: Int, count: Int)]
-    /// The learning rate of the step those segments still owe; nil when the
-    /// weights are up to date. Settled before anything outside a step reads
-    /// the weights (``settleWeights()``).
-    private var pendingLearningRate: Float?
+    private let step: TrainingStep
+    private let evaluationStep: TrainingStep
+    private let reduction: GradientReduction
     private let sourceTable: UnsafeMutablePointer<UnsafePointer<Float>?>
+    private let denseTargets: Bool
 
     private var shuffler: SeededGenerator
     /// Where the run stands; a checkpoint saves exactly this.
     private var position: RunPosition
 
     /// Prepares to train `network` (its weights are copied).
-    public convenience init(network: Network, configuration: TrainingConfiguration) throws(ConfigurationError) {
-        try self.init(network: network, configuration: configuration, foldingGradients: true)
-    }
-
-    /// `foldingGradients: false` keeps every gradient in the gradient block,
-    /// for tests that hold the folded path to the plain one.
-    init(network: Network, configuration: TrainingConfiguration, foldingGradients: Bool) throws(ConfigurationError) {
+    public init(network: Network, configuration: TrainingConfiguration) throws(ConfigurationError) {
         try configuration.validate()
         self.configuration = configuration
-        architecture = network.architecture
+        let architecture = network.architecture
+        self.architecture = architecture
         plan = ShardPlan(threads: configuration.threads, batchSize: configuration.batchSize, fanOut: configuration.fanOut)
-        parameters = FloatBuffer(copying: network.parameters)
-        velocity = FloatBuffer(count: network.parameters.count)
-        best = configuration.patience != nil ? FloatBuffer(count: network.parameters.count) : nil
+        let layout = architecture.layout
+        optimizer = Optimizer(
+            parameters: network.parameters, layout: layout, momentum: configuration.momentum,
+            l1: configuration.l1, l2: configuration.l2)
+        best = configuration.patience != nil ? FloatBuffer(count: layout.count) : nil
         // Evaluation spreads over every requested thread even when a small
         // minibatch trains on one shard, so there is a workspace per thread.
-        let capacity = max(plan.shardCapacity, 256)
-        let shards = plan.shards, usable = plan.usableThreads, shardCapacity = plan.shardCapacity
-        let architecture = network.architecture
-        let copies = ShardWorkspace.inputCopies(plan: plan, architecture: architecture)
-        workspaces = (0..<max(shards, usable)).map { index in
-            ShardWorkspace(
-                architecture: architecture, capacity: capacity, withGradient: index < shards,
-                inputCopies: index == 0 ? copies : 1, copyRows: shardCapacity)
+        let capacity = max(plan.shardCapacity, 256), shards = plan.shards
+        workspaces = (0..<max(shards, plan.usableThreads)).map { index in
+            ShardWorkspace(architecture: architecture, capacity: capacity, withGradient: index < shards)
         }
-        chunks = UpdateChunk.chunks(of: network.architecture.layout)
-        segments = network.architecture.layout.segments
-        let folds = foldingGradients && plan.shards == 1 && configuration.l1 == 0 && configuration.l2 == 0
-            && configuration.batchSize <= Int(ann_dense_sgd_batch_limit())
-        let layerCount = network.architecture.layerCount
-        let outputStep = network.architecture.fusesOutputStep
-        // The layout's segments are each layer's weights, then its biases.
-        foldedSegments = (0..<layerCount).flatMap { layer in
-            [folds && !(outputStep && layer == layerCount - 1), false]
-        }
-        assert(foldedSegments.count == segments.count)
-        foldsGradients = foldedSegments.contains(true)
-        let folded = foldedSegments, layers = network.architecture.layout.layers
-        deferredSegments = layers.indices.compactMap { l in
-            folded[2 * l] && WeightStep.defersStep(layer: l) ? (layers[l].weightOffset, layers[l].weightCount) : nil
-        }
-        sourceTable = .allocate(capacity: plan.shards * plan.shards)
-        sourceTable.initialize(repeating: nil, count: plan.shards * plan.shards)
+        step = TrainingStep(architecture: architecture, layout: layout, kernelThreads: plan.kernelThreads)
+        evaluationStep = TrainingStep(architecture: architecture, layout: layout, kernelThreads: 1)
+        sourceTable = .allocate(capacity: shards * shards)
+        sourceTable.initialize(repeating: nil, count: shards * shards)
+        reduction = GradientReduction(workspaces: workspaces, sourceTable: sourceTable, slotsPerWorker: shards)
+        denseTargets = architecture.loss == .meanSquaredError
         shuffler = SeededGenerator(seed: configuration.seed ^ 0x5EED_0F_5A3B_1E5)
         position = RunPosition(epochStartShuffler: shuffler)
     }
@@ -100,12 +68,12 @@ public final class Trainer {
     public convenience init(resuming checkpoint: TrainingCheckpoint, configuration: TrainingConfiguration) throws(ConfigurationError) {
         guard checkpoint.configuration == configuration else {
             throw ConfigurationError(
-                flag: "--resume",
-                reason: "the checkpoint was made with other settings (\(Self.differences(checkpoint.configuration, configuration))); resume with the original flags")
+                parameter: "configuration",
+                reason: "the checkpoint was made with other settings (\(Self.differences(checkpoint.configuration, configuration))); resume with the original settings")
         }
         let network = try Network(architecture: checkpoint.architecture, parameters: checkpoint.parameters)
         try self.init(network: network, configuration: configuration)
-        velocity.fill(with: checkpoint.velocity)
+        optimizer.restore(velocity: checkpoint.velocity)
         if let saved = checkpoint.bestParameters, let best { best.fill(with: saved) }
         position = checkpoint.position
         shuffler = position.epochStartShuffler
@@ -115,16 +83,14 @@ public final class Trainer {
 
     /// The network with the current weights.
     public var network: Network {
-        settleWeights()
-        return Network(architecture: architecture, ownParameters: parameters.array)
+        Network(architecture: architecture, ownParameters: optimizer.parameterValues)
     }
 
     /// The run's state now, to save and resume from.
     public var checkpoint: TrainingCheckpoint {
-        settleWeights()
-        return TrainingCheckpoint(
-            architecture: architecture, configuration: configuration, parameters: parameters.array,
-            velocity: velocity.array, bestParameters: best?.array, position: position)
+        TrainingCheckpoint(
+            architecture: architecture, configuration: configuration, parameters: optimizer.parameterValues,
+            velocity: optimizer.velocityValues, bestParameters: best?.array, position: position)
     }
 
     /// Checks that a data set fits the network: as many features as inputs,
@@ -132,23 +98,23 @@ public final class Trainer {
     public func checkCompatible(_ data: Dataset, role: String) throws(ConfigurationError) {
         if data.featureCount != architecture.inputSize {
             throw ConfigurationError(
-                flag: "--layers",
+                parameter: "layerSizes",
                 reason: "the input size \(architecture.inputSize) does not match the \(data.featureCount) features per sample of the \(role) data")
         }
         switch data.targets {
         case .classes:
             if data.classCount > architecture.outputSize {
                 throw ConfigurationError(
-                    flag: "--layers",
+                    parameter: "layerSizes",
                     reason: "the output size \(architecture.outputSize) is smaller than the \(data.classCount) classes of the \(role) data")
             }
         case .values(_, let width):
             if width != architecture.outputSize {
                 throw ConfigurationError(
-                    flag: "--layers", reason: "the output size \(architecture.outputSize) does not match the \(width) target values per sample of the \(role) data")
+                    parameter: "layerSizes", reason: "the output size \(architecture.outputSize) does not match the \(width) target values per sample of the \(role) data")
             }
             if architecture.loss == .crossEntropy {
-                throw ConfigurationError(flag: "--loss", reason: "cross-entropy needs class labels; the \(role) data has target values (use mse)")
+                throw ConfigurationError(parameter: "loss", reason: "cross-entropy needs class labels; the \(role) data has target values (use mse)")
             }
         }
     }
@@ -201,7 +167,7 @@ public final class Trainer {
         }
         let validation = min(configuration.validationSize, training.count - 1)
         let trainCount = training.count - validation
-        guard trainCount > 0 else { throw .configuration(ConfigurationError(flag: "--validation-size", reason: "leaves no training samples")) }
+        guard trainCount > 0 else { throw .configuration(ConfigurationError(parameter: "validationSize", reason: "leaves no training samples")) }
 
         let order = Int32Buffer(count: trainCount)
         var stopReason = StopReason.completedEpochs
@@ -276,11 +242,11 @@ public final class Trainer {
                 if watched > position.bestAccuracy {
                     position.bestAccuracy = watched
                     position.epochsSinceBest = 0
-                    best.pointer.update(from: parameters.pointer, count: parameters.count)
+                    optimizer.save(to: best)
                 } else {
                     position.epochsSinceBest += 1
                     if position.epochsSinceBest >= patience {
-                        parameters.pointer.update(from: best.pointer, count: parameters.count)
+                        optimizer.load(from: best)
                         stop = .noImprovement(epochs: patience)
                     }
                 }
@@ -325,12 +291,11 @@ public final class Trainer {
     }
 
     private func runEvaluation(_ data: Dataset, samples: Range<Int>) {
-        settleWeights()
         let subnormals = configuration.subnormals
         data.withSampleSource { source in
             let pass = ShardAccess(EvaluationPass(
-                workspaces: workspaces, source: source, range: samples, parameters: parameters.pointer,
-                denseTargets: architecture.loss == .meanSquaredError))
+                workspaces: workspaces, source: source, range: samples, parameters: optimizer.parameters,
+                step: evaluationStep, denseTargets: denseTargets))
             DispatchQueue.concurrentPerform(iterations: workspaces.count) { worker in
                 FloatingPointMode.run(subnormals) { pass.value.run(worker: worker) }
             }
@@ -345,7 +310,6 @@ public final class Trainer {
         _ steps: EpochSteps, run: EpochRun, progress: (TrainingEvent) -> Void, stopRequested: () -> Bool,
         runStep: (Int) -> (loss: Double, correct: Int)
     ) throws(TrainingError) -> StopReason? {
-        defer { settleWeights() }
         while position.stepInEpoch < steps.count {
             if Task.isCancelled { return .cancelled }
             if stopRequested() { return .interrupted(epoch: run.epoch, step: position.stepInEpoch) }
@@ -378,11 +342,10 @@ public final class Trainer {
     ) throws(TrainingError) -> StopReason? {
         var outcome: Result<StopReason?, TrainingError> = .success(nil)
         data.withSampleSource { source in
-            let work = ShardEpoch(
+            let work = ShardedStep(
                 steps: steps, shardLimit: plan.shards, workspaces: workspaces, source: source, order: order,
-                parameters: parameters.pointer, velocity: velocity.pointer, chunks: chunks, sourceTable: sourceTable,
-                denseTargets: architecture.loss == .meanSquaredError, momentum: configuration.momentum,
-                l1: configuration.l1, l2: configuration.l2, subnormals: configuration.subnormals)
+                step: step, reduction: reduction, optimizer: optimizer, denseTargets: denseTargets,
+                subnormals: configuration.subnormals)
             let team = ShardTeam(members: plan.shards)
             func coordinate() -> Result<StopReason?, TrainingError> {
                 Result { () throws(TrainingError) -> StopReason? in
@@ -417,50 +380,19 @@ public final class Trainer {
         return try outcome.get()
     }
 
-    /// One minibatch on one shard, OpenMP inside the kernels.
+    /// One minibatch on one shard, OpenMP inside the kernels: load, the
+    /// step's passes, the update.
     private func trainStep(data: Dataset, order: UnsafePointer<Int32>, steps: EpochSteps, step index: Int) -> (loss: Double, correct: Int) {
-        let learningRate = steps.learningRate(index), rows = steps.rows(index)
-        let denseTargets = architecture.loss == .meanSquaredError
+        let rows = steps.rows(index), workspace = workspaces[0]
         data.withSampleSource { source in
-            let step = ShardStep(
-                workspaces: workspaces, source: source, order: order + steps.first(index), rows: rows, shards: 1,
-                parameters: parameters.pointer, kernelThreads: plan.kernelThreads, denseTargets: denseTargets,
-                weightStep: foldsGradients ? WeightStep(
-                    parameters: parameters.pointer, velocity: velocity.pointer,
-                    momentum: configuration.momentum, learningRate: learningRate,
-                    pendingLearningRate: pendingLearningRate) : nil)
-            step.run(shard: 0)
-            updateWithKernelThreads(learningRate: learningRate)
+            source.load(
+                into: workspace, indices: order + steps.first(index), first: 0, rows: rows,
+                denseTargets: denseTargets, threads: plan.kernelThreads)
+            step.run(workspace, rows: rows, parameters: optimizer.parameters, gradientScale: 1 / Float(rows))
         }
-        pendingLearningRate = deferredSegments.isEmpty ? nil : learningRate
-        return (workspaces[0].lossSum, workspaces[0].correct)
-    }
-
-    /// With a single shard there is nothing to reduce, and the update itself
-    /// may fan out with OpenMP. Segments the backward pass stepped are done.
-    private func updateWithKernelThreads(learningRate: Float) {
-        let gradient = workspaces[0].gradient.pointer
-        for (segment, folded) in zip(segments, foldedSegments) where !folded {
-            ann_sgd_momentum_step(
-                parameters.pointer + segment.offset, velocity.pointer + segment.offset, gradient + segment.offset,
-                segment.count, learningRate, configuration.momentum,
-                segment.isWeight ? configuration.l1 : 0, segment.isWeight ? configuration.l2 : 0,
-                Int32(plan.kernelThreads))
-        }
-    }
-
-    /// Takes the weight step the last minibatch left pending, if any, so that
-    /// the weights are those of the plain step order.
-    private func settleWeights() {
-        guard let learningRate = pendingLearningRate else { return }
-        FloatingPointMode.run(configuration.subnormals) {
-            for segment in deferredSegments {
-                ann_sgd_velocity_step(
-                    parameters.pointer + segment.offset, velocity.pointer + segment.offset, segment.count, learningRate,
-                    Int32(plan.kernelThreads))
-            }
-        }
-        pendingLearningRate = nil
+        optimizer.step(
+            gradient: workspace.gradient.pointer, learningRate: steps.learningRate(index), threads: plan.kernelThreads)
+        return (workspace.lossSum, workspace.correct)
     }
 
     /// Fisher–Yates with the trainer's own generator, so the order depends on the seed alone.
@@ -477,20 +409,22 @@ public final class Trainer {
         }
     }
 
-    /// Names the settings that differ, flag by flag.
+    /// Names the settings that differ, one by one.
     private static func differences(_ saved: TrainingConfiguration, _ given: TrainingConfiguration) -> String {
+        func text<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "none" }
         let pairs: [(String, String, String)] = [
-            ("--epochs", "\(saved.epochs)", "\(given.epochs)"), ("--batch-size", "\(saved.batchSize)", "\(given.batchSize)"),
-            ("--lr", "\(saved.learningRate)", "\(given.learningRate)"), ("--schedule", saved.schedule.rawValue, given.schedule.rawValue),
-            ("--momentum", "\(saved.momentum)", "\(given.momentum)"), ("--l1", "\(saved.l1)", "\(given.l1)"),
-            ("--l2", "\(saved.l2)", "\(given.l2)"), ("--threads", "\(saved.threads)", "\(given.threads)"),
-            ("--fan-out", saved.fanOut.rawValue, given.fanOut.rawValue), ("--seed", "\(saved.seed)", "\(given.seed)"),
-            ("--validation-size", "\(saved.validationSize)", "\(given.validationSize)"),
-            ("--subnormals", saved.subnormals.rawValue, given.subnormals.rawValue),
-            ("--target-accuracy", "\(saved.targetAccuracy.map { "\($0)" } ?? "none")", "\(given.targetAccuracy.map { "\($0)" } ?? "none")"),
-            ("--patience", "\(saved.patience.map { "\($0)" } ?? "none")", "\(given.patience.map { "\($0)" } ?? "none")"),
+            ("epochs", text(saved.epochs), text(given.epochs)), ("batchSize", text(saved.batchSize), text(given.batchSize)),
+            ("learningRate", text(saved.learningRate), text(given.learningRate)),
+            ("schedule", saved.schedule.rawValue, given.schedule.rawValue),
+            ("momentum", text(saved.momentum), text(given.momentum)), ("l1", text(saved.l1), text(given.l1)),
+            ("l2", text(saved.l2), text(given.l2)), ("threads", text(saved.threads), text(given.threads)),
+            ("fanOut", saved.fanOut.rawValue, given.fanOut.rawValue), ("seed", text(saved.seed), text(given.seed)),
+            ("validationSize", text(saved.validationSize), text(given.validationSize)),
+            ("targetAccuracy", text(saved.targetAccuracy), text(given.targetAccuracy)),
+            ("patience", text(saved.patience), text(given.patience)),
+            ("subnormals", saved.subnormals.rawValue, given.subnormals.rawValue),
+            ("inputScale", text(saved.inputScale), text(given.inputScale)),
         ]
-        let differing = pairs.filter { $0.1 != $0.2 }.map { "\($0.0) was \($0.1), now \($0.2)" }
-        return differing.isEmpty ? "input scale differs" : differing.joined(separator: ", ")
+        return pairs.filter { $0.1 != $0.2 }.map { "`\($0.0)` was \($0.1), now \($0.2)" }.joined(separator: ", ")
     }
 }

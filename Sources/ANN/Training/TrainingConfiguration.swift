@@ -42,31 +42,31 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// The defaults of `ann train`, on one thread.
     public init() {}
 
-    /// Rejects settings that cannot train, naming the command-line flag.
+    /// Rejects settings that cannot train, naming the property.
     public func validate() throws(ConfigurationError) {
-        if epochs < 1 { throw ConfigurationError(flag: "--epochs", reason: "must be at least 1 (got \(epochs))") }
-        if batchSize < 1 { throw ConfigurationError(flag: "--batch-size", reason: "must be at least 1 (got \(batchSize))") }
-        if batchSize > 1 << 16 { throw ConfigurationError(flag: "--batch-size", reason: "must be at most 65536 (got \(batchSize))") }
+        if epochs < 1 { throw ConfigurationError(parameter: "epochs", reason: "must be at least 1 (got \(epochs))") }
+        if batchSize < 1 { throw ConfigurationError(parameter: "batchSize", reason: "must be at least 1 (got \(batchSize))") }
+        if batchSize > 1 << 16 { throw ConfigurationError(parameter: "batchSize", reason: "must be at most 65536 (got \(batchSize))") }
         if !(learningRate > 0) || !learningRate.isFinite {
-            throw ConfigurationError(flag: "--lr", reason: "must be a positive number (got \(learningRate))")
+            throw ConfigurationError(parameter: "learningRate", reason: "must be a positive number (got \(learningRate))")
         }
         if !(momentum >= 0 && momentum < 1) {
-            throw ConfigurationError(flag: "--momentum", reason: "must be in [0, 1) (got \(momentum))")
+            throw ConfigurationError(parameter: "momentum", reason: "must be in [0, 1) (got \(momentum))")
         }
-        if !(l1 >= 0) || !l1.isFinite { throw ConfigurationError(flag: "--l1", reason: "must be zero or positive (got \(l1))") }
-        if !(l2 >= 0) || !l2.isFinite { throw ConfigurationError(flag: "--l2", reason: "must be zero or positive (got \(l2))") }
-        if threads < 1 { throw ConfigurationError(flag: "--threads", reason: "must be at least 1 (got \(threads))") }
-        if threads > 1024 { throw ConfigurationError(flag: "--threads", reason: "must be at most 1024 (got \(threads))") }
+        if !(l1 >= 0) || !l1.isFinite { throw ConfigurationError(parameter: "l1", reason: "must be zero or positive (got \(l1))") }
+        if !(l2 >= 0) || !l2.isFinite { throw ConfigurationError(parameter: "l2", reason: "must be zero or positive (got \(l2))") }
+        if threads < 1 { throw ConfigurationError(parameter: "threads", reason: "must be at least 1 (got \(threads))") }
+        if threads > 1024 { throw ConfigurationError(parameter: "threads", reason: "must be at most 1024 (got \(threads))") }
         if validationSize < 0 {
-            throw ConfigurationError(flag: "--validation-size", reason: "must be zero or positive (got \(validationSize))")
+            throw ConfigurationError(parameter: "validationSize", reason: "must be zero or positive (got \(validationSize))")
         }
         if let target = targetAccuracy, !(target > 0 && target <= 1) {
-            throw ConfigurationError(flag: "--target-accuracy", reason: "must be a fraction in (0, 1] (got \(target))")
+            throw ConfigurationError(parameter: "targetAccuracy", reason: "must be a fraction in (0, 1] (got \(target))")
         }
         if let patience {
-            if patience < 1 { throw ConfigurationError(flag: "--patience", reason: "must be at least 1 (got \(patience))") }
+            if patience < 1 { throw ConfigurationError(parameter: "patience", reason: "must be at least 1 (got \(patience))") }
             if validationSize == 0 {
-                throw ConfigurationError(flag: "--patience", reason: "needs a validation split: add --validation-size N")
+                throw ConfigurationError(parameter: "patience", reason: "needs a validation split: set `validationSize` to a number of samples")
             }
         }
     }

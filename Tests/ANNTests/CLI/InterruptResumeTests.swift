@@ -62,4 +62,19 @@ struct InterruptResumeTests {
         #expect(empty.status == 64)
         #expect(empty.standardError.contains("no valid checkpoint"))
     }
+
+    @Test("--resume with other flags is refused, naming each flag that differs")
+    func resumeWithOtherFlags() throws {
+        let directory = try ScratchDirectory()
+        try writeSmallDataSet(to: directory)
+        let flags = ["train", "--data-dir", directory.path, "--layers", "16,8,4", "--checkpoint-dir", directory.file("ck")]
+        #expect(try AnnCommand.run(flags + ["--epochs", "1"]).status == 0)
+        let other = try AnnCommand.run(flags + ["--epochs", "1", "--lr", "0.1", "--resume"])
+        #expect(other.status == 64)
+        #expect(other.standardError == """
+            ann: error: --resume: the checkpoint was made with other settings (--lr was 0.05, now 0.1); \
+            resume with the original settings
+
+            """)
+    }
 }

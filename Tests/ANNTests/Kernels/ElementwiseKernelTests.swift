@@ -1,42 +1,56 @@
 import CANNKernels
+import CANNReference
 import Testing
 
-typealias UnaryKernel = @Sendable (UnsafeMutablePointer<Float>?, UnsafePointer<Float>?, Int) -> Void
-typealias BackwardKernel = @Sendable (UnsafeMutablePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?, Int) -> Void
+/// The activations live in the dense kernels' epilogues: through a layer
+/// whose weights are the identity (and no bias), the forward pass is g(x)
+/// exactly (each sum is x plus zeros), and the backward pass dy · g'(y).
+func throughIdentityLayer(_ x: [Float], kind: Int32, threads: Int32) -> [Float] {
+    let n = x.count
+    var identity = [Float](repeating: 0, count: n * n)
+    for i in 0..<n { identity[i * n + i] = 1 }
+    var y = [Float](repeating: .nan, count: n)
+    ann_dense_forward(&y, x, identity, nil, 1, Int32(n), Int32(n), kind, threads)
+    return y
+}
 
-let activationKernels: [(name: String, fast: UnaryKernel, reference: UnaryKernel, fastBack: BackwardKernel, refBack: BackwardKernel)] = [
-    ("relu", ann_relu_forward, ann_ref_relu_forward, ann_relu_backward, ann_ref_relu_backward),
-    ("tanh", ann_tanh_forward, ann_ref_tanh_forward, ann_tanh_backward, ann_ref_tanh_backward),
-    ("sigmoid", ann_sigmoid_forward, ann_ref_sigmoid_forward, ann_sigmoid_backward, ann_ref_sigmoid_backward),
-]
+func gradientThroughIdentityLayer(_ dy: [Float], outputs y: [Float], kind: Int32, threads: Int32) -> [Float] {
+    let n = dy.count
+    var identity = [Float](repeating: 0, count: n * n)
+    for i in 0..<n { identity[i * n + i] = 1 }
+    var dx = [Float](repeating: .nan, count: n), dW = identity, db = [Float](repeating: 0, count: n)
+    ann_dense_backward(&dx, &dW, &db, dy, y, identity, 1, Int32(n), Int32(n), kind, threads)
+    return dx
+}
 
 @Suite("Activation, loss and optimiser kernels match their reference twins")
 struct ElementwiseKernelTests {
-    @Test(arguments: activationKernels.indices, [1, 7, 8, 33, 1000])
-    func activation(kernel: Int, count: Int) {
-        let k = activationKernels[kernel]
+    static let activations: [(name: String, kind: Int32)] = [
+        ("relu", Int32(ANN_RELU)), ("tanh", Int32(ANN_TANH)), ("sigmoid", Int32(ANN_SIGMOID)),
+    ]
+
+    @Test(arguments: activations.indices, [1, 7, 8, 33, 300])
+    func activation(index: Int, count: Int) {
+        let (name, kind) = Self.activations[index]
         // Wide inputs, including the saturated tails and exact zero.
         var x = randomFloats(count, seed: UInt64(count), scale: 30)
         x[0] = 0
-        var fast = [Float](repeating: .nan, count: count), reference = fast
-        k.fast(&fast, x, count)
-        k.reference(&reference, x, count)
-        #expect(maxRelativeError(fast, reference) < 1e-6, "\(k.name) forward")
+        var reference = [Float](repeating: .nan, count: count)
+        ann_ref_activate(&reference, x, count, kind)
+        #expect(maxRelativeError(throughIdentityLayer(x, kind: kind, threads: 2), reference) < 1e-6, "\(name) forward")
 
         let dy = randomFloats(count, seed: 99)
-        var fastBack = [Float](repeating: .nan, count: count), refBack = fastBack
-        k.fastBack(&fastBack, dy, reference, count)
-        k.refBack(&refBack, dy, reference, count)
-        #expect(maxRelativeError(fastBack, refBack) < 1e-6, "\(k.name) backward")
+        var refBack = [Float](repeating: .nan, count: count)
+        ann_ref_activation_backward(&refBack, dy, reference, count, kind)
+        let back = gradientThroughIdentityLayer(dy, outputs: reference, kind: kind, threads: 2)
+        #expect(maxRelativeError(back, refBack) < 1e-6, "\(name) backward")
     }
 
     @Test("activations saturate without inf or NaN")
     func extremes() {
         let x: [Float] = [-1e30, -200, -88, 88, 200, 1e30, .greatestFiniteMagnitude, -.greatestFiniteMagnitude]
-        for k in activationKernels {
-            var y = [Float](repeating: .nan, count: x.count)
-            k.fast(&y, x, x.count)
-            #expect(y.allSatisfy { $0.isFinite }, "\(k.name)")
+        for (name, kind) in Self.activations {
+            #expect(throughIdentityLayer(x, kind: kind, threads: 1).allSatisfy { $0.isFinite }, "\(name)")
         }
     }
 
@@ -85,17 +99,6 @@ struct ElementwiseKernelTests {
         #expect(maxRelativeError(v, refV) < 1e-6)
     }
 
-    @Test(arguments: [1, 7, 100, 70_000])
-    func sgdVelocityStep(count: Int) {
-        var w = randomFloats(count, seed: 4)
-        let v = randomFloats(count, seed: 5)
-        var refW = w
-        ann_sgd_velocity_step(&w, v, count, 0.1, 2)
-        ann_ref_sgd_velocity_step(&refW, v, count, 0.1)
-        #expect(maxRelativeError(w, refW) < 1e-6)
-        #expect(w != randomFloats(count, seed: 4))
-    }
-
     @Test(arguments: [1, 5, 2049, 10_000], [1, 2, 3])
     func sumInto(count: Int, sources: Int) {
         let inputs = (0..<sources).map { randomFloats(count, seed: UInt64(10 + $0)) }
@@ -114,9 +117,9 @@ struct ElementwiseKernelTests {
         let bytes = (0..<(features * samples)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
         let indices: [Int32] = (0..<64).map { Int32(($0 * 37) % samples) }
         var byIndex = [Float](repeating: .nan, count: 64 * features)
-        ann_gather_bytes(&byIndex, 1, 0, bytes, indices, 0, 64, features, 0.5, Int32(threads))
+        ann_gather_bytes(&byIndex, bytes, indices, 0, 64, features, 0.5, Int32(threads))
         var fromStart = [Float](repeating: .nan, count: 10 * features)
-        ann_gather_bytes(&fromStart, 1, 0, bytes, nil, 90, 10, features, 0.5, Int32(threads))
+        ann_gather_bytes(&fromStart, bytes, nil, 90, 10, features, 0.5, Int32(threads))
         for row in 0..<64 {
             let sample = Int(indices[row])
             #expect(Array(byIndex[(row * features)..<((row + 1) * features)])
@@ -128,7 +131,7 @@ struct ElementwiseKernelTests {
     @Test func bytesToFloatsAndArgmax() {
         let bytes: [UInt8] = [0, 1, 128, 255]
         var floats = [Float](repeating: .nan, count: 4)
-        ann_bytes_to_floats(&floats, bytes, 4, 1.0 / 255.0)
+        ann_gather_bytes(&floats, bytes, nil, 0, 1, 4, 1.0 / 255.0, 1)
         #expect(floats == bytes.map { Float($0) * (Float(1) / 255) })
         var best = [Int32](repeating: -1, count: 3)
         ann_argmax_rows(&best, [1, 3, 3, 0, 0, -1, 2, 9, 9], 3, 3)

@@ -95,8 +95,8 @@ struct CheckpointTests {
         do {
             _ = try Trainer(resuming: trainer.checkpoint, configuration: other)
         } catch {
-            #expect(error.flag == "--resume")
-            #expect(error.reason.contains("--lr was 0.05, now 0.1"))
+            #expect(error.parameter == "configuration")
+            #expect(error.reason.contains("`learningRate` was 0.05, now 0.1"))
         }
     }
 

@@ -29,9 +29,10 @@ struct GradientCheckTests {
             workspace.targets.pointer.update(from: targets, count: targets.count)
         }
 
+        let pass = TrainingStep(architecture: architecture, layout: architecture.layout, kernelThreads: 1)
         func lossAndGradient(_ parameters: [Float]) -> (Double, [Float]) {
             parameters.withUnsafeBufferPointer { p in
-                workspace.forwardBackward(rows: rows, parameters: p.baseAddress!, gradientScale: 1, kernelThreads: 1)
+                pass.run(workspace, rows: rows, parameters: p.baseAddress!, gradientScale: 1)
             }
             return (workspace.lossSum, workspace.gradient.array)
         }

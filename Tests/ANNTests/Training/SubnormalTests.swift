@@ -19,7 +19,7 @@ struct SubnormalTests {
                 let (B, n, m) = (8, 64, 96)
                 let X = [Float](repeating: tiny, count: B * n), W = [Float](repeating: 1e10, count: m * n)
                 var Y = [Float](repeating: .nan, count: B * m)
-                ann_dense_forward(&Y, X, 0, W, nil, Int32(B), Int32(n), Int32(m), Int32(ANN_IDENTITY), Int32(threads))
+                ann_dense_forward(&Y, X, W, nil, Int32(B), Int32(n), Int32(m), Int32(ANN_IDENTITY), Int32(threads))
                 #expect(Y.allSatisfy { flushed ? $0 == 0 : $0 > 1e-29 }, "forward, \(subnormals)")
 
                 // Backward: normal factors whose products are subnormal (FTZ).
@@ -27,8 +27,7 @@ struct SubnormalTests {
                 var dW = [Float](repeating: .nan, count: m * n), db = [Float](repeating: .nan, count: m)
                 var dX = [Float](repeating: .nan, count: B * n)
                 ann_dense_backward(
-                    &dX, &dW, &db, small, inputs, 0, W, Int32(B), Int32(n), Int32(m), Int32(ANN_IDENTITY), 0,
-                    Int32(threads))
+                    &dX, &dW, &db, small, inputs, W, Int32(B), Int32(n), Int32(m), Int32(ANN_IDENTITY), Int32(threads))
                 #expect(dW.allSatisfy { flushed ? $0 == 0 : $0 > 0 }, "weight gradient, \(subnormals)")
 
                 // The optimiser's team splits blocks of 16384 and more.
@@ -42,7 +41,7 @@ struct SubnormalTests {
                 let (rows, features) = (64, 300)
                 let bytes = [UInt8](repeating: 1, count: rows * features)
                 var gathered = [Float](repeating: .nan, count: rows * features)
-                ann_gather_bytes(&gathered, 1, 0, bytes, nil, 0, Int32(rows), features, tiny, Int32(threads))
+                ann_gather_bytes(&gathered, bytes, nil, 0, Int32(rows), features, tiny, Int32(threads))
                 #expect(gathered.allSatisfy { flushed ? $0 == 0 : $0 == tiny }, "gather, \(subnormals)")
             }
         }

@@ -64,70 +64,37 @@ struct TrainerTests {
         #expect(many.network.parameters == one)
     }
 
-    /// With one shard, no penalty and a batch within the kernel's limit, a
-    /// step folds the weight gradients into the velocity, and the layers
-    /// after the first take their step in the next forward pass; that must
-    /// change no bit, whichever layers it covers (all but the fused softmax
-    /// output, or all of them for MSE), up to the largest batch it folds.
-    @Test("folding gradients into the velocity gives the same weights as the plain step",
-          arguments: [Loss.crossEntropy, .meanSquaredError], [(threads: 1, batch: 32), (2, 32), (2, 128)])
-    func foldingChangesNoBit(loss: Loss, run: (threads: Int, batch: Int)) throws {
-        let data = clusteredDataset(samples: 400)
-        let architecture = try NetworkArchitecture(layerSizes: [16, 12, 8, 4], loss: loss)
-        var settings = Self.configuration(threads: run.threads, epochs: 3, batch: run.batch, fanOut: .openmp)
-        settings.learningRate = 0.2
-        func weights(folding: Bool) throws -> [Float] {
-            let trainer = try Trainer(
-                network: Network(architecture: architecture, seed: 42), configuration: settings, foldingGradients: folding)
-            return try trainer.train(on: data).network.parameters
-        }
-        let folded = try weights(folding: true), plain = try weights(folding: false)
-        let start = Network(architecture: architecture, seed: 42).parameters
-        #expect(folded == plain)
-        #expect(folded != start)
-    }
-
-    /// A step leaves the weights of the layers after the first owing their
-    /// step to the next forward pass; whatever reads the weights between
-    /// two steps (a progress callback here) must see them stepped, and a
-    /// checkpoint taken there must resume to the plain run's end. Reads come
-    /// on some steps only, so that other steps run with a step pending.
-    @Test("the weights read between steps are those of the plain step", arguments: [1, 2])
-    func weightsBetweenSteps(threads: Int) throws {
+    /// Whatever reads the weights between two steps (a progress callback
+    /// here) sees the weights of the step just taken, and reading them
+    /// changes nothing; a checkpoint taken there resumes to the very end of
+    /// an uninterrupted run. Reads come on some steps only.
+    @Test("the weights read between steps are the step's, and a checkpoint from there resumes exactly",
+          arguments: [1, 2], [ShardPlan.FanOut.openmp, .shards])
+    func weightsBetweenSteps(threads: Int, fanOut: ShardPlan.FanOut) throws {
         let data = clusteredDataset(samples: 200)
         let architecture = try NetworkArchitecture(layerSizes: [16, 12, 8, 4])
-        var settings = Self.configuration(threads: threads, epochs: 2, batch: 32, fanOut: .openmp)
+        var settings = Self.configuration(threads: threads, epochs: 2, batch: 32, fanOut: fanOut)
         settings.learningRate = 0.2
-        struct Readings {
-            var weights: [[Float]] = [], accuracies: [Double] = []
-            var checkpoint: TrainingCheckpoint?
-            var final: [Float] = []
-        }
-        func readings(folding: Bool) throws -> Readings {
-            let trainer = try Trainer(
-                network: Network(architecture: architecture, seed: 42), configuration: settings, foldingGradients: folding)
-            var readings = Readings(), step = 0
-            let summary = try trainer.train(on: data, progress: { event in
-                guard case .batch = event else { return }
-                step += 1
-                if step % 3 == 0 { readings.weights.append(trainer.network.parameters) }
-                if step % 5 == 0 { readings.accuracies.append(trainer.evaluate(data).accuracy) }
-                if step == 4 { readings.checkpoint = trainer.checkpoint }
-            })
-            readings.final = summary.network.parameters
-            return readings
-        }
-        let folded = try readings(folding: true), plain = try readings(folding: false)
+        let uninterrupted = try Trainer(network: Network(architecture: architecture, seed: 42), configuration: settings)
+            .train(on: data).network.parameters
+
+        let trainer = try Trainer(network: Network(architecture: architecture, seed: 42), configuration: settings)
+        var weights: [[Float]] = [], accuracies: [Double] = [], checkpoint: TrainingCheckpoint?, step = 0
+        let summary = try trainer.train(on: data, progress: { event in
+            guard case .batch = event else { return }
+            step += 1
+            if step % 3 == 0 { weights.append(trainer.network.parameters) }
+            if step % 5 == 0 { accuracies.append(trainer.evaluate(data).accuracy) }
+            if step == 4 { checkpoint = trainer.checkpoint }
+        })
         // 7 steps an epoch: weights after steps 3, 6, 9 and 12, accuracies after 5 and 10.
-        #expect(folded.weights.count == 4 && folded.accuracies.count == 2)
-        #expect(folded.weights == plain.weights)
-        #expect(folded.accuracies == plain.accuracies)
-        #expect(folded.final == plain.final)
-        #expect(Set(folded.weights).count == folded.weights.count)
-        let checkpoint = try #require(folded.checkpoint)
-        #expect(checkpoint.epochsCompleted == 0 && checkpoint.stepInEpoch == 4)
-        let resumed = try Trainer(resuming: checkpoint, configuration: settings).train(on: data)
-        #expect(resumed.network.parameters == plain.final)
+        #expect(weights.count == 4 && accuracies.count == 2)
+        #expect(Set(weights).count == weights.count)
+        #expect(summary.network.parameters == uninterrupted)
+        let saved = try #require(checkpoint)
+        #expect(saved.epochsCompleted == 0 && saved.stepInEpoch == 4)
+        let resumed = try Trainer(resuming: saved, configuration: settings).train(on: data)
+        #expect(resumed.network.parameters == uninterrupted)
     }
 
     @Test("a different seed gives different weights")
@@ -193,12 +160,12 @@ struct TrainerTests {
         #expect(shards.epoch == one.epoch && shards.step == one.step)
     }
 
-    @Test("data that does not fit the network is refused, naming --layers")
+    @Test("data that does not fit the network is refused, naming layerSizes")
     func incompatibleData() throws {
         let data = clusteredDataset(samples: 40)
         let trainer = try Trainer(network: Network(architecture: NetworkArchitecture(layerSizes: [10, 4]), seed: 1), configuration: Self.configuration(threads: 1))
         #expect(throws: TrainingError.configuration(ConfigurationError(
-            flag: "--layers", reason: "the input size 10 does not match the 16 features per sample of the training data"))) {
+            parameter: "layerSizes", reason: "the input size 10 does not match the 16 features per sample of the training data"))) {
             try trainer.train(on: data)
         }
         let narrow = try Trainer(network: Network(architecture: NetworkArchitecture(layerSizes: [16, 3]), seed: 1), configuration: Self.configuration(threads: 1))

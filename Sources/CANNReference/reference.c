@@ -1,8 +1,8 @@
 // Naive reference twins of the fast kernels: the plainest loops that say what
-// each kernel means, with libm's functions. Tests hold the fast ones to them.
+// each kernel means, in double precision where it sums, with libm's functions.
 #include <math.h>
 
-#include "CANNKernels.h"
+#include "CANNReference.h"
 
 static float ref_activate(int kind, float z) {
     switch (kind) {
@@ -43,17 +43,15 @@ static void ref_input_gradient(float *dX, const float *dY, const float *X, const
         }
 }
 
-// C[o, k] = decay·C[o, k] + Σ_r dY[r, o]·X[r, k] (C's old value unread when
-// decay is 0) and db[o] = Σ_r dY[r, o], plus db's old value when accumulateBias.
-static void ref_weight_gradient(float *C, float *db, const float *dY, const float *X,
-                                int B, int in, int out, double decay, int accumulateBias) {
+// dW[o, k] = Σ_r dY[r, o]·X[r, k] and db[o] = Σ_r dY[r, o].
+static void ref_weight_gradient(float *dW, float *db, const float *dY, const float *X, int B, int in, int out) {
     for (int o = 0; o < out; o++) {
         for (int k = 0; k < in; k++) {
-            double s = decay != 0.0 ? decay * C[(size_t)o * in + k] : 0.0;
+            double s = 0.0;
             for (int r = 0; r < B; r++) s += (double)dY[(size_t)r * out + o] * X[(size_t)r * in + k];
-            C[(size_t)o * in + k] = (float)s;
+            dW[(size_t)o * in + k] = (float)s;
         }
-        double s = accumulateBias ? db[o] : 0.0;
+        double s = 0.0;
         for (int r = 0; r < B; r++) s += dY[(size_t)r * out + o];
         db[o] = (float)s;
     }
@@ -61,41 +59,17 @@ static void ref_weight_gradient(float *C, float *db, const float *dY, const floa
 
 void ann_ref_dense_backward(float *dX, float *dW, float *db, const float *dY,
                             const float *X, const float *W, int B, int in, int out,
-                            int input_activation, int accumulate) {
-    ref_weight_gradient(dW, db, dY, X, B, in, out, accumulate ? 1.0 : 0.0, accumulate);
+                            int input_activation) {
+    ref_weight_gradient(dW, db, dY, X, B, in, out);
     if (dX) ref_input_gradient(dX, dY, X, W, B, in, out, input_activation);
 }
 
-void ann_ref_dense_backward_sgd(float *dX, float *W, float *V, float *db, const float *dY,
-                                const float *X, int B, int in, int out, int input_activation,
-                                float momentum, float lr) {
-    ref_weight_gradient(V, db, dY, X, B, in, out, momentum, 0);
-    if (dX) ref_input_gradient(dX, dY, X, W, B, in, out, input_activation);
-    ann_ref_sgd_velocity_step(W, V, (size_t)out * in, lr);
+void ann_ref_activate(float *y, const float *x, size_t n, int kind) {
+    for (size_t i = 0; i < n; i++) y[i] = ref_activate(kind, x[i]);
 }
 
-void ann_ref_relu_forward(float *y, const float *x, size_t n) {
-    for (size_t i = 0; i < n; i++) y[i] = fmaxf(x[i], 0.0f);
-}
-
-void ann_ref_tanh_forward(float *y, const float *x, size_t n) {
-    for (size_t i = 0; i < n; i++) y[i] = tanhf(x[i]);
-}
-
-void ann_ref_sigmoid_forward(float *y, const float *x, size_t n) {
-    for (size_t i = 0; i < n; i++) y[i] = (float)(1.0 / (1.0 + exp(-(double)x[i])));
-}
-
-void ann_ref_relu_backward(float *dx, const float *dy, const float *y, size_t n) {
-    for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
-}
-
-void ann_ref_tanh_backward(float *dx, const float *dy, const float *y, size_t n) {
-    for (size_t i = 0; i < n; i++) dx[i] = dy[i] * (1.0f - y[i] * y[i]);
-}
-
-void ann_ref_sigmoid_backward(float *dx, const float *dy, const float *y, size_t n) {
-    for (size_t i = 0; i < n; i++) dx[i] = dy[i] * y[i] * (1.0f - y[i]);
+void ann_ref_activation_backward(float *dx, const float *dy, const float *y, size_t n, int kind) {
+    for (size_t i = 0; i < n; i++) dx[i] = dy[i] * ref_slope(kind, y[i]);
 }
 
 void ann_ref_softmax_forward(float *P, const float *Z, int B, int C) {
@@ -152,10 +126,6 @@ void ann_ref_sgd_momentum_step(float *w, float *v, const float *grad, size_t n,
         v[i] = momentum * v[i] + g;
         w[i] = w[i] - lr * v[i];
     }
-}
-
-void ann_ref_sgd_velocity_step(float *w, const float *v, size_t n, float lr) {
-    for (size_t i = 0; i < n; i++) w[i] = w[i] - lr * v[i];
 }
 
 void ann_ref_sum_into(float *dst, const float *const *sources, int source_count, size_t n) {

@@ -5,7 +5,7 @@ The ceiling that swift-ann's training rate is compared with: the best of
 several timed float32 N×N @ N×N products (2·N³ FLOPs each) on a given number
 of BLAS threads, after a warm-up product.
 
-    scripts/matmul_ceiling.py --threads 2 [--size 2048] [--repeats 5] [--json]
+    dev/matmul_ceiling.py --threads 2 [--size 2048] [--repeats 5] [--json]
 
 Prints the GFLOP/s (or, with --json, one object with the rate, the size, the
 timings and the BLAS kernel in use). `--threads` sets OPENBLAS_NUM_THREADS /
@@ -15,7 +15,7 @@ Where OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set in the environment
 (workarounds for old OpenBLAS builds), OpenBLAS runs an older kernel; to
 measure the current one, clear them for that command alone:
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE scripts/matmul_ceiling.py --threads 2
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE dev/matmul_ceiling.py --threads 2
 """
 import argparse
 import json
