@@ -1,4 +1,3 @@
-import CANNKernels
 import Dispatch
 import Foundation
 
