@@ -154,6 +154,7 @@ struct SummaryLine: Encodable {
         let target_accuracy: Double?
         let patience: Int?
         let subnormals: String
+        let shards: Int
     }
 
     let type = "summary"
@@ -162,6 +163,7 @@ struct SummaryLine: Encodable {
     let load_seconds: Double
     let threads: Int
     let shards: Int
+    let workers: Int
     let kernel_threads: Int
     let epochs_run: Int
     let stop_reason: String
@@ -173,6 +175,7 @@ struct SummaryLine: Encodable {
         load_seconds = loadSeconds
         threads = summary.plan.effectiveThreads
         shards = summary.plan.shards
+        workers = summary.plan.workers
         kernel_threads = summary.plan.kernelThreads
         epochs_run = summary.epochs.count
         stop_reason = summary.stopReason.description
@@ -182,6 +185,6 @@ struct SummaryLine: Encodable {
             lr: settings.learningRate, schedule: settings.schedule.rawValue, momentum: settings.momentum,
             l1: settings.l1, l2: settings.l2, seed: settings.seed, validation_size: settings.validationSize,
             target_accuracy: settings.targetAccuracy, patience: settings.patience,
-            subnormals: settings.subnormals.rawValue)
+            subnormals: settings.subnormals.rawValue, shards: settings.resolvedShards)
     }
 }

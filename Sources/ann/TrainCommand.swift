@@ -7,7 +7,6 @@ extension OutputActivation: ExpressibleByArgument {}
 extension Loss: ExpressibleByArgument {}
 extension LearningRateSchedule: ExpressibleByArgument {}
 extension Initialization: ExpressibleByArgument {}
-extension ShardPlan.FanOut: ExpressibleByArgument {}
 extension Subnormals: ExpressibleByArgument {}
 
 struct TrainCommand: ParsableCommand {
@@ -15,9 +14,9 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a network on an IDX data set (MNIST by default).",
         discussion: """
-            Each minibatch is split into shards that run on separate cores; their
-            gradients are summed in a fixed order, so a run is reproducible for a
-            given seed and thread count.
+            Each minibatch is split into shards whose gradients are added in a fixed \
+            order, so a run gives the same weights for a given seed and shard count, \
+            on any number of threads.
             """)
 
     @Option(help: "Layer sizes from input to output, comma-separated.")
@@ -59,8 +58,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Threads to train on (default: every core).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Which level fans out over cores: auto, shards (concurrentPerform) or openmp (inside kernels).")
-    var fanOut = ShardPlan.FanOut.automatic
+    @Option(help: "Parts each minibatch is split into, their gradients added in order (default: one per 512 samples). Threads never change the weights; shards do.")
+    var shards: Int?
 
     @Option(help: "Subnormal floats (below 1.2e-38): flush (to zero, the default) or keep (IEEE; slow on many Intel CPUs).")
     var subnormals = Subnormals.flush
@@ -232,7 +231,7 @@ struct TrainCommand: ParsableCommand {
         settings.l1 = l1
         settings.l2 = l2
         settings.threads = threads
-        settings.fanOut = fanOut
+        settings.shards = shards
         settings.subnormals = subnormals
         settings.seed = seed
         settings.validationSize = validationSize

@@ -15,7 +15,7 @@ extension ConfigurationError {
     static let flags: [String: String] = [
         "layerSizes": "--layers", "activation": "--activation", "output": "--output", "loss": "--loss",
         "epochs": "--epochs", "batchSize": "--batch-size", "learningRate": "--lr", "schedule": "--schedule",
-        "momentum": "--momentum", "l1": "--l1", "l2": "--l2", "threads": "--threads", "fanOut": "--fan-out",
+        "momentum": "--momentum", "l1": "--l1", "l2": "--l2", "threads": "--threads", "shards": "--shards",
         "seed": "--seed", "validationSize": "--validation-size", "targetAccuracy": "--target-accuracy",
         "patience": "--patience", "subnormals": "--subnormals", "configuration": "--resume",
     ]

@@ -46,31 +46,32 @@ let benchmarks: @Sendable () -> Void = {
         fatalError("synthetic data set: \(error)")
     }
 
-    // Thread counts above 1 run both fan-out levels: shards of the minibatch
-    // on concurrentPerform workers, and one shard with OpenMP inside the kernels.
-    let variants: [(threads: Int, fanOut: ShardPlan.FanOut)] = threadCounts.flatMap { threads in
-        threads == 1 ? [(1, ShardPlan.FanOut.automatic)] : [(threads, .shards), (threads, .openmp)]
+    // Thread counts above 1 run both ways of spreading a step: one shard
+    // with OpenMP inside the kernels, and a shard per thread on
+    // concurrentPerform workers.
+    let variants: [(threads: Int, shards: Int)] = threadCounts.flatMap { threads in
+        threads == 1 ? [(1, 1)] : [(threads, 1), (threads, threads)]
     }
 
-    func settings(threads: Int, fanOut: ShardPlan.FanOut) -> TrainingConfiguration {
+    func settings(threads: Int, shards: Int) -> TrainingConfiguration {
         var settings = TrainingConfiguration()
         settings.threads = threads
-        settings.fanOut = fanOut
+        settings.shards = shards
         settings.batchSize = batchSize
         settings.epochs = 1
         return settings
     }
     let network = Network(architecture: architecture, seed: 1)
 
-    // What CI checks: a step allocates nothing, on either fan-out. A run's
+    // What CI checks: a step allocates nothing, either way. A run's
     // fixed allocations may move by a block or two with the machine; one
     // per step would add 100.
-    for (threads, fanOut) in [(1, ShardPlan.FanOut.automatic), (2, .openmp), (2, .shards)] {
+    for (threads, shards) in [(1, 1), (2, 1), (2, 2)] {
         for steps in stepCounts {
             guard let data = datasets[steps] else { continue }
-            let settings = settings(threads: threads, fanOut: fanOut)
+            let settings = settings(threads: threads, shards: shards)
             Benchmark(
-                "allocations_\(steps)_steps_\(threads)_threads_\(fanOut.rawValue)",
+                "allocations_\(steps)_steps_\(threads)_threads_\(shards)_shards",
                 configuration: .init(
                     metrics: [.mallocCountTotal], units: [.mallocCountTotal: .count], warmupIterations: 1,
                     scalingFactor: .one, maxDuration: .seconds(2), maxIterations: 5,
@@ -86,10 +87,10 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    for (threads, fanOut) in variants {
+    for (threads, shards) in variants {
         for steps in stepCounts {
             guard let data = datasets[steps] else { continue }
-            let settings = settings(threads: threads, fanOut: fanOut)
+            let settings = settings(threads: threads, shards: shards)
             do {
                 _ = try Trainer(network: network, configuration: settings)  // fail here, not mid-run
             } catch {
@@ -99,7 +100,7 @@ let benchmarks: @Sendable () -> Void = {
                 "train \(steps) steps",
                 configuration: .init(
                     metrics: [.wallClock, .throughput, .mallocCountTotal, .cpuTotal, samplesPerSecond],
-                    tags: ["threads": String(threads), "fan-out": fanOut.rawValue, "batch": String(batchSize)],
+                    tags: ["threads": String(threads), "shards": String(shards), "batch": String(batchSize)],
                     units: [.mallocCountTotal: .count],  // exact counts: the 200 − 100 step difference matters
                     warmupIterations: 1,
                     scalingFactor: .one,

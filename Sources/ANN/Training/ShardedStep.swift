@@ -30,7 +30,7 @@ struct ShardedStep {
         let workspace = workspaces[shard]
         source.load(
             into: workspace, indices: order + steps.first(index) + range.lowerBound, first: 0, rows: range.count,
-            denseTargets: denseTargets, threads: 1)
+            denseTargets: denseTargets, threads: step.kernelThreads)
         step.run(workspace, rows: range.count, parameters: optimizer.parameters, gradientScale: 1 / Float(rows))
     }
 

@@ -5,11 +5,10 @@ import Foundation
 /// over cores as its `plan` says. All buffers are allocated when the trainer
 /// is made; a training step allocates nothing.
 ///
-/// Same network, same configuration (seed included), same thread count: the
-/// same weights, bit for bit, also across an interruption and a resume from a
-/// checkpoint. Different shard counts split minibatches differently, so their
-/// float sums round differently; with `fanOut: .openmp` the thread count does
-/// not change the result at all.
+/// Same network, same configuration (seed and shard count included): the
+/// same weights, bit for bit, on any number of threads, also across an
+/// interruption and a resume from a checkpoint. Different shard counts split
+/// minibatches differently, so their float sums round differently.
 public final class Trainer {
     /// The settings this trainer runs with.
     public let configuration: TrainingConfiguration
@@ -34,12 +33,20 @@ public final class Trainer {
     private var position: RunPosition
 
     /// Prepares to train `network` (its weights are copied).
-    public init(network: Network, configuration: TrainingConfiguration) throws(ConfigurationError) {
+    public convenience init(network: Network, configuration: TrainingConfiguration) throws(ConfigurationError) {
+        try self.init(network: network, configuration: configuration, cores: ShardPlan.availableCores)
+    }
+
+    /// `cores`: as many as the plan may use, which tests raise above the
+    /// machine's to run plans a larger machine would.
+    init(network: Network, configuration: TrainingConfiguration, cores: Int) throws(ConfigurationError) {
         try configuration.validate()
         self.configuration = configuration
         let architecture = network.architecture
         self.architecture = architecture
-        plan = ShardPlan(threads: configuration.threads, batchSize: configuration.batchSize, fanOut: configuration.fanOut)
+        plan = ShardPlan(
+            threads: configuration.threads, batchSize: configuration.batchSize, shards: configuration.resolvedShards,
+            cores: cores)
         let layout = architecture.layout
         optimizer = Optimizer(
             parameters: network.parameters, layout: layout, momentum: configuration.momentum,
@@ -62,13 +69,13 @@ public final class Trainer {
     }
 
     /// Continues the run a checkpoint saved. `configuration` must match the
-    /// checkpoint's settings, except the thread count when it does not change
-    /// the result (it always does with shards; never with OpenMP fan-out).
+    /// checkpoint's settings, but for the thread count, which changes no bit.
     public convenience init(resuming checkpoint: TrainingCheckpoint, configuration: TrainingConfiguration) throws(ConfigurationError) {
-        guard checkpoint.configuration == configuration else {
+        let differences = Self.differences(checkpoint.configuration, configuration)
+        guard differences.isEmpty else {
             throw ConfigurationError(
                 parameter: "configuration",
-                reason: "the checkpoint was made with other settings (\(Self.differences(checkpoint.configuration, configuration))); resume with the original settings")
+                reason: "the checkpoint was made with other settings (\(differences)); resume with the original settings")
         }
         let network = try Network(architecture: checkpoint.architecture, parameters: checkpoint.parameters)
         try self.init(network: network, configuration: configuration)
@@ -345,7 +352,7 @@ public final class Trainer {
                 steps: steps, shardLimit: plan.shards, workspaces: workspaces, source: source, order: order,
                 step: step, reduction: reduction, optimizer: optimizer, denseTargets: denseTargets,
                 subnormals: configuration.subnormals)
-            let team = ShardTeam(members: plan.shards)
+            let team = ShardTeam(members: plan.workers)
             func coordinate() -> Result<StopReason?, TrainingError> {
                 Result { () throws(TrainingError) -> StopReason? in
                     try runSteps(steps, run: run, progress: progress, stopRequested: stopRequested) { step in
@@ -408,7 +415,7 @@ public final class Trainer {
         }
     }
 
-    /// Names the settings that differ, one by one.
+    /// Names the settings that differ, one by one, but the thread count.
     private static func differences(_ saved: TrainingConfiguration, _ given: TrainingConfiguration) -> String {
         func text<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "none" }
         let pairs: [(String, String, String)] = [
@@ -416,8 +423,8 @@ public final class Trainer {
             ("learningRate", text(saved.learningRate), text(given.learningRate)),
             ("schedule", saved.schedule.rawValue, given.schedule.rawValue),
             ("momentum", text(saved.momentum), text(given.momentum)), ("l1", text(saved.l1), text(given.l1)),
-            ("l2", text(saved.l2), text(given.l2)), ("threads", text(saved.threads), text(given.threads)),
-            ("fanOut", saved.fanOut.rawValue, given.fanOut.rawValue), ("seed", text(saved.seed), text(given.seed)),
+            ("l2", text(saved.l2), text(given.l2)), ("shards", text(saved.resolvedShards), text(given.resolvedShards)),
+            ("seed", text(saved.seed), text(given.seed)),
             ("validationSize", text(saved.validationSize), text(given.validationSize)),
             ("targetAccuracy", text(saved.targetAccuracy), text(given.targetAccuracy)),
             ("patience", text(saved.patience), text(given.patience)),

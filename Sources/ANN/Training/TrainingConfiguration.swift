@@ -22,10 +22,14 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     public var l1: Float = 0
     /// L2 penalty (weight decay) on weights (not biases).
     public var l2: Float = 0
-    /// Cores to use: minibatches are split into at most this many shards.
+    /// Threads to train on. They change how fast a run goes, never its
+    /// weights.
     public var threads = 1
-    /// Which level spreads a step over cores (automatic picks per batch size and thread count).
-    public var fanOut = ShardPlan.FanOut.automatic
+    /// Parts each minibatch is split into, each computing its gradient alone
+    /// before they are added in order; nil for one per 512 samples
+    /// (``ShardPlan/defaultShards(batchSize:)``). Part of the arithmetic: a
+    /// different count rounds differently.
+    public var shards: Int?
     /// Fixes the initial weights and the order of samples.
     public var seed: UInt64 = 1
     /// Samples held out of the end of the training set to watch for overfitting.
@@ -55,6 +59,10 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
         }
         if !(l1 >= 0) || !l1.isFinite { throw ConfigurationError(parameter: "l1", reason: "must be zero or positive (got \(l1))") }
         if !(l2 >= 0) || !l2.isFinite { throw ConfigurationError(parameter: "l2", reason: "must be zero or positive (got \(l2))") }
+        if let shards, !(1...batchSize).contains(shards) {
+            throw ConfigurationError(
+                parameter: "shards", reason: "must be between 1 and the batch size, \(batchSize) (got \(shards))")
+        }
         if threads < 1 { throw ConfigurationError(parameter: "threads", reason: "must be at least 1 (got \(threads))") }
         if threads > 1024 { throw ConfigurationError(parameter: "threads", reason: "must be at most 1024 (got \(threads))") }
         if validationSize < 0 {
@@ -70,4 +78,7 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
             }
         }
     }
+
+    /// The shard count the run uses: ``shards``, or the default for the batch size.
+    public var resolvedShards: Int { shards ?? ShardPlan.defaultShards(batchSize: batchSize) }
 }

@@ -24,6 +24,7 @@ struct CommandLineTests {
         (["--layers", "100,4"], "ann: error: --layers: the input size 100 does not match the 16 features per sample of the training data"),
         (["--layers", "16,3"], "ann: error: --layers: the output size 3 is smaller than the 4 classes of the training data"),
         (["--output", "linear"], "ann: error: --loss: cross-entropy needs a softmax output"),
+        (["--shards", "0"], "ann: error: --shards: must be between 1 and the batch size, 64 (got 0)"),
         (["--patience", "2"], "ann: error: --patience: needs a validation split: set --validation-size to a number of samples"),
     ]
 

@@ -66,14 +66,14 @@ struct CancellationAndThreadsTests {
     /// Shards run each epoch's steps inside one `concurrentPerform` call;
     /// the Task is still seen there, between minibatches.
     @Test("cancelling the surrounding Task stops training between minibatches", .timeLimit(.minutes(1)),
-          arguments: [(threads: 1, fanOut: ShardPlan.FanOut.automatic), (2, .shards), (2, .openmp)])
-    func taskCancellation(run: (threads: Int, fanOut: ShardPlan.FanOut)) async throws {
+          arguments: [(threads: 1, shards: 1), (2, 2), (2, 1)])
+    func taskCancellation(run: (threads: Int, shards: Int)) async throws {
         let data = Dataset(clusteredDataset(samples: 400))
         var settings = TrainingConfiguration()
         settings.epochs = 50
         settings.batchSize = 16
         settings.threads = run.threads
-        settings.fanOut = run.fanOut
+        settings.shards = run.shards
         let task = Task {
             let trainer = try Trainer(network: Network(architecture: try NetworkArchitecture(layerSizes: [16, 8, 4]), seed: 1), configuration: settings)
             var batches = 0
@@ -98,7 +98,7 @@ struct CancellationAndThreadsTests {
         settings.epochs = 2
         settings.batchSize = 16
         settings.threads = 2
-        settings.fanOut = .shards
+        settings.shards = 2
         func train(pauseEvery: Int?) throws -> [Float] {
             let trainer = try Trainer(
                 network: Network(architecture: try NetworkArchitecture(layerSizes: [16, 8, 4]), seed: 1), configuration: settings)

@@ -3,10 +3,10 @@ import Testing
 
 @Suite("Training")
 struct TrainerTests {
-    static func configuration(threads: Int, epochs: Int = 5, batch: Int = 32, fanOut: ShardPlan.FanOut = .automatic) -> TrainingConfiguration {
+    static func configuration(threads: Int, epochs: Int = 5, batch: Int = 32, shards: Int? = nil) -> TrainingConfiguration {
         var settings = TrainingConfiguration()
         settings.threads = threads
-        settings.fanOut = fanOut
+        settings.shards = shards
         settings.epochs = epochs
         settings.batchSize = batch
         settings.learningRate = 0.05
@@ -15,18 +15,18 @@ struct TrainerTests {
     }
 
     static func train(
-        threads: Int, epochs: Int = 5, fanOut: ShardPlan.FanOut = .automatic, architecture: NetworkArchitecture? = nil
+        threads: Int, epochs: Int = 5, shards: Int? = nil, architecture: NetworkArchitecture? = nil
     ) throws -> TrainingSummary {
         let data = clusteredDataset(samples: 400)
         let net = try architecture ?? NetworkArchitecture(layerSizes: [16, 12, 4])
         let trainer = try Trainer(
-            network: Network(architecture: net, seed: 42), configuration: configuration(threads: threads, epochs: epochs, fanOut: fanOut))
+            network: Network(architecture: net, seed: 42), configuration: configuration(threads: threads, epochs: epochs, shards: shards))
         return try trainer.train(on: data, test: data)
     }
 
-    @Test("a separable problem reaches 100% training accuracy", arguments: [ShardPlan.FanOut.shards, .openmp])
-    func learnsSeparableProblem(fanOut: ShardPlan.FanOut) throws {
-        let summary = try Self.train(threads: 2, epochs: 20, fanOut: fanOut)
+    @Test("a separable problem reaches 100% training accuracy", arguments: [1, 2])
+    func learnsSeparableProblem(shards: Int) throws {
+        let summary = try Self.train(threads: 2, epochs: 20, shards: shards)
         let data = clusteredDataset(samples: 400)
         let accuracy = try summary.network.evaluate(on: data, threads: 2).accuracy
         #expect(accuracy == 1.0)
@@ -41,27 +41,53 @@ struct TrainerTests {
         #expect(try summary.network.evaluate(on: clusteredDataset(samples: 400)).accuracy >= 0.98)
     }
 
-    @Test("one seed, one thread count: bit-identical weights", arguments: [1, 2, 3], [ShardPlan.FanOut.shards, .openmp])
-    func deterministic(threads: Int, fanOut: ShardPlan.FanOut) throws {
-        let first = try Self.train(threads: threads, fanOut: fanOut)
-        let second = try Self.train(threads: threads, fanOut: fanOut)
+    @Test("one seed, one thread count: bit-identical weights", arguments: [1, 2, 3], [1, 2])
+    func deterministic(threads: Int, shards: Int) throws {
+        let first = try Self.train(threads: threads, shards: shards)
+        let second = try Self.train(threads: threads, shards: shards)
         #expect(first.network.parameters == second.network.parameters)
     }
 
-    @Test("shards: one and two threads agree within rounding")
-    func threadCountsAgree() throws {
-        let one = try Self.train(threads: 1, epochs: 1, fanOut: .shards).network.parameters
-        let two = try Self.train(threads: 2, epochs: 1, fanOut: .shards)
-        #expect(two.plan.shards == 2)
-        #expect(maxRelativeError(two.network.parameters, one) < 1e-4)
+    /// The shard count fixes the arithmetic: which rows each shard sums and
+    /// the order the shards' gradients are added in. Threads only decide who
+    /// computes what: one thread running the shards in turn, workers running
+    /// them side by side, or OpenMP inside a worker's kernels (3 threads on 1
+    /// shard).
+    @Test("the thread count changes no bit, whatever the shard count", arguments: [1, 2, 3, 5])
+    func threadCountChangesNoBit(shards: Int) throws {
+        let one = try Self.train(threads: 1, epochs: 2, shards: shards)
+        #expect(one.plan.shards == shards && one.plan.workers == 1)
+        for threads in [2, 3] {
+            let many = try Self.train(threads: threads, epochs: 2, shards: shards)
+            #expect(many.plan.effectiveThreads == min(threads, ShardPlan.availableCores))
+            #expect(many.network.parameters == one.network.parameters, "\(threads) threads, \(shards) shards")
+        }
     }
 
-    @Test("OpenMP fan-out: the thread count does not change a single bit", arguments: [2, 3])
-    func openMPIndependentOfThreads(threads: Int) throws {
-        let one = try Self.train(threads: 1, epochs: 2, fanOut: .openmp).network.parameters
-        let many = try Self.train(threads: threads, epochs: 2, fanOut: .openmp)
-        #expect(many.plan.kernelThreads == min(threads, ShardPlan.availableCores))
-        #expect(many.network.parameters == one)
+    /// The plans of a larger machine, on this one: 4 threads over 2 shards
+    /// run OpenMP inside each worker's kernels; 4 over 3 shards, 3 workers.
+    @Test("nested OpenMP inside shard workers changes no bit", arguments: [2, 3])
+    func nestedTeamsChangeNoBit(shards: Int) throws {
+        let data = clusteredDataset(samples: 400)
+        let architecture = try NetworkArchitecture(layerSizes: [16, 12, 4])
+        func weights(threads: Int) throws -> (ShardPlan, [Float]) {
+            let trainer = try Trainer(
+                network: Network(architecture: architecture, seed: 42),
+                configuration: Self.configuration(threads: threads, epochs: 2, shards: shards), cores: 4)
+            return (trainer.plan, try trainer.train(on: data).network.parameters)
+        }
+        let (_, one) = try weights(threads: 1)
+        let (plan, four) = try weights(threads: 4)
+        #expect(plan.workers == shards && plan.kernelThreads == 4 / shards)
+        #expect(four == one)
+    }
+
+    @Test("different shard counts round differently, and agree to rounding")
+    func shardCountsAgreeToRounding() throws {
+        let one = try Self.train(threads: 2, epochs: 1, shards: 1).network.parameters
+        let two = try Self.train(threads: 2, epochs: 1, shards: 2).network.parameters
+        #expect(one != two)
+        #expect(maxRelativeError(two, one) < 1e-4)
     }
 
     /// Whatever reads the weights between two steps (a progress callback
@@ -69,11 +95,11 @@ struct TrainerTests {
     /// changes nothing; a checkpoint taken there resumes to the very end of
     /// an uninterrupted run. Reads come on some steps only.
     @Test("the weights read between steps are the step's, and a checkpoint from there resumes exactly",
-          arguments: [1, 2], [ShardPlan.FanOut.openmp, .shards])
-    func weightsBetweenSteps(threads: Int, fanOut: ShardPlan.FanOut) throws {
+          arguments: [1, 2], [1, 2])
+    func weightsBetweenSteps(threads: Int, shards: Int) throws {
         let data = clusteredDataset(samples: 200)
         let architecture = try NetworkArchitecture(layerSizes: [16, 12, 8, 4])
-        var settings = Self.configuration(threads: threads, epochs: 2, batch: 32, fanOut: fanOut)
+        var settings = Self.configuration(threads: threads, epochs: 2, batch: 32, shards: shards)
         settings.learningRate = 0.2
         let uninterrupted = try Trainer(network: Network(architecture: architecture, seed: 42), configuration: settings)
             .train(on: data).network.parameters
@@ -142,8 +168,8 @@ struct TrainerTests {
           .timeLimit(.minutes(1)))
     func divergence() throws {
         let data = clusteredDataset(samples: 200)
-        func divergedAt(threads: Int, fanOut: ShardPlan.FanOut) throws -> (epoch: Int, step: Int, message: String)? {
-            var settings = Self.configuration(threads: threads, epochs: 3, fanOut: fanOut)
+        func divergedAt(threads: Int, shards: Int) throws -> (epoch: Int, step: Int, message: String)? {
+            var settings = Self.configuration(threads: threads, epochs: 3, shards: shards)
             settings.learningRate = 1e30
             settings.schedule = .constant
             let trainer = try Trainer(network: Network(architecture: NetworkArchitecture(layerSizes: [16, 12, 4]), seed: 1), configuration: settings)
@@ -154,9 +180,9 @@ struct TrainerTests {
             }
             return nil
         }
-        let one = try #require(try divergedAt(threads: 1, fanOut: .automatic))
+        let one = try #require(try divergedAt(threads: 1, shards: 1))
         #expect(one.epoch == 1 && one.step >= 1 && one.message.contains("lower learning rate"))
-        let shards = try #require(try divergedAt(threads: 2, fanOut: .shards))
+        let shards = try #require(try divergedAt(threads: 2, shards: 2))
         #expect(shards.epoch == one.epoch && shards.step == one.step)
     }
 
@@ -172,26 +198,32 @@ struct TrainerTests {
         #expect(throws: TrainingError.self) { try narrow.train(on: data) }
     }
 
-    @Test("the shard plan never uses more threads than asked")
+    @Test("the shard plan never uses more threads than asked, and covers every row")
     func shardPlan() {
         for threads in 1...8 {
             for batch in [1, 7, 8, 16, 64, 1024] {
-                for fanOut in ShardPlan.FanOut.allCases {
-                let plan = ShardPlan(threads: threads, batchSize: batch, fanOut: fanOut, cores: 8)
-                #expect(plan.effectiveThreads <= threads)
-                #expect(plan.shards == 1 || plan.kernelThreads == 1)
-                let covered = (0..<plan.shards).map { ShardPlan.rowRange(shard: $0, of: plan.shards, rows: batch).count }
-                #expect(covered.reduce(0, +) == batch)
-                #expect(covered.max()! <= plan.shardCapacity)
+                for shards in [1, 2, 3, 4, 8, 64] {
+                    let plan = ShardPlan(threads: threads, batchSize: batch, shards: shards, cores: 8)
+                    #expect(plan.effectiveThreads <= threads)
+                    #expect(plan.shards == min(shards, batch))
+                    #expect(plan.workers <= plan.shards)
+                    let covered = (0..<plan.shards).map { ShardPlan.rowRange(shard: $0, of: plan.shards, rows: batch).count }
+                    #expect(covered.reduce(0, +) == batch)
+                    #expect(covered.max()! <= plan.shardCapacity)
                 }
             }
         }
-        #expect(ShardPlan(threads: 2, batchSize: 64, fanOut: .shards).shards == 2)
-        #expect(ShardPlan(threads: 2, batchSize: 64).fanOut == .openmp)
-        #expect(ShardPlan(threads: 2, batchSize: 1024).fanOut == .shards)
-        #expect(ShardPlan(threads: 4, batchSize: 16, fanOut: .shards, cores: 4).shards == 2)
+        #expect(ShardPlan.defaultShards(batchSize: 64) == 1)
+        #expect(ShardPlan.defaultShards(batchSize: 1024) == 2)
+        // One shard: OpenMP in the kernels; more threads than shards: OpenMP inside each worker.
+        let whole = ShardPlan(threads: 4, batchSize: 64, shards: 1, cores: 4)
+        #expect(whole.workers == 1 && whole.kernelThreads == 4)
+        let nested = ShardPlan(threads: 4, batchSize: 64, shards: 2, cores: 4)
+        #expect(nested.workers == 2 && nested.kernelThreads == 2)
+        let serial = ShardPlan(threads: 1, batchSize: 64, shards: 4, cores: 4)
+        #expect(serial.workers == 1 && serial.kernelThreads == 1)
         // More threads than cores would only spin: the plan stops at the cores.
-        let capped = ShardPlan(threads: 8, batchSize: 64, cores: 2)
+        let capped = ShardPlan(threads: 8, batchSize: 64, shards: 1, cores: 2)
         #expect(capped.usableThreads == 2)
         #expect(capped.effectiveThreads == 2)
         #expect(capped.description.contains("8 requested"))
