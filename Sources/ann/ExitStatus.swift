@@ -12,6 +12,8 @@ enum ExitStatus {
     static let usage = ExitCode(64)
     static let badData = ExitCode(65)
     static let diverged = ExitCode(70)
+    /// EX_SOFTWARE too: the processes training together lost each other.
+    static let software = ExitCode(70)
     static let cannotWrite = ExitCode(73)
     static let interrupted = ExitCode(130)
 }
@@ -77,6 +79,7 @@ func reportFailure(_ error: any Error) -> ExitCode {
         case .configuration: return ExitStatus.usage
         case .checkpoint: return ExitStatus.cannotWrite
         case .diverged: return ExitStatus.diverged
+        case .processGroup: return ExitStatus.software
         }
     default:
         printError("\(error)")

@@ -185,6 +185,6 @@ struct SummaryLine: Encodable {
             lr: settings.learningRate, schedule: settings.schedule.rawValue, momentum: settings.momentum,
             l1: settings.l1, l2: settings.l2, seed: settings.seed, validation_size: settings.validationSize,
             target_accuracy: settings.targetAccuracy, patience: settings.patience,
-            subnormals: settings.subnormals.rawValue, shards: settings.resolvedShards)
+            subnormals: settings.subnormals.rawValue, shards: summary.plan.shards)
     }
 }

@@ -13,20 +13,23 @@ import Synchronization
 /// tens of microseconds in a VM, and each call allocates.
 ///
 /// The iteration that runs on the calling thread coordinates (``join()``):
-/// it opens each step (``run(step:shards:runShard:runRange:)``),
+/// it opens each step (``run(step:parts:runShard:exchange:runRange:)``),
 /// works on it like any member, and between steps does what must happen on
 /// the caller's thread (progress, stop requests, Task cancellation). The
-/// other members ``serve(shardsOf:runShard:runRange:)`` until it ``close()``s.
+/// other members ``serve(partsOf:runShard:runRange:)`` until it ``close()``s.
 ///
 /// A step: members claim its shards, wait until every claimed shard has
-/// finished, then claim its update ranges (as many as shards); the
-/// coordinator returns once every range has finished. Nothing can deadlock, whatever the order or
-/// concurrency in which `concurrentPerform` runs the iterations:
+/// finished (and, in a team that `exchanges`, until the coordinator has
+/// taken the step's exchange with the other processes), then claim its
+/// update ranges; the coordinator returns once every range has finished.
+/// Nothing can deadlock, whatever the order or concurrency in which
+/// `concurrentPerform` runs the iterations:
 /// - a member only ever waits for work that a running member has claimed,
 ///   and the coordinator claims whatever is left itself, so it can run every
 ///   step alone;
-/// - members wait for the coordinator only between steps, and only once it
-///   has joined; a member that finds none leaves after 20 ms. That happens
+/// - members wait for the coordinator only between steps and for its
+///   exchange, and only once it has joined; a member that finds none
+///   leaves after 20 ms. That happens
 ///   only if no iteration runs on the calling thread (libdispatch always runs
 ///   one there, but nothing promises it) or that iteration starts very late;
 ///   the caller then runs the steps with fewer members, or alone after the
@@ -46,17 +49,21 @@ import Synchronization
 /// Claims are tagged with their step (`step << 32 | count`), so a member
 /// that falls behind can never take part of a later step for the one it
 /// was in. Which member runs which shard or range changes nothing in the
-/// result: shard `s` always covers the same rows with workspace `s`, and each
-/// range is summed in shard order.
+/// result: shard `s` always covers the same rows and writes its own gradient
+/// block, and each range is summed in shard order.
 final class ShardTeam: Sendable {
     /// Iterations of the `concurrentPerform` call.
     let members: Int
     /// How long a member spins for the next step before it naps.
     let idleSpin: Duration
+    /// Whether each step has an exchange between its shards and its ranges,
+    /// which the coordinator takes (a ``ProcessGroup``'s gather).
+    let exchanges: Bool
     /// 0 before the first step; k + 1 while step k is open; −1 once closed.
     private let opened = Atomic<Int>(0)
     private let shardClaims = Atomic<Int>(0)
     private let finishedShards = Atomic<Int>(0)
+    private let exchanged = Atomic<Int>(0)
     private let rangeClaims = Atomic<Int>(0)
     private let finishedRanges = Atomic<Int>(0)
     private let coordinated = Atomic<Bool>(false)
@@ -67,9 +74,10 @@ final class ShardTeam: Sendable {
     /// A team for a `concurrentPerform` call of `members` iterations, made on
     /// the thread that will make the call. The 2 ms default spans the time
     /// between two steps many times over: only a slow callback outlasts it.
-    init(members: Int, idleSpin: Duration = .milliseconds(2)) {
+    init(members: Int, exchanges: Bool = false, idleSpin: Duration = .milliseconds(2)) {
         precondition(members >= 1, "engine bug: a team needs a member")
         self.members = members
+        self.exchanges = exchanges
         self.idleSpin = idleSpin
         callingThread = Self.currentThread()
     }
@@ -83,30 +91,41 @@ final class ShardTeam: Sendable {
     /// Whether an iteration took the coordinator's part.
     var wasCoordinated: Bool { coordinated.load(ordering: .acquiring) }
 
-    /// The coordinator's part of step `k` of `shards` shards and as many
-    /// update ranges: opens it, works on it, and returns once every range
-    /// has finished (their writes are then visible to the caller). Without
+    /// The coordinator's part of step `k`: opens it, works on its shards,
+    /// takes the step's `exchange` (when the team has one) once every shard
+    /// has finished, works on its ranges, and returns once every range has
+    /// finished (their writes are then visible to the caller). Without
     /// members, it runs the whole step itself.
-    func run(step k: Int, shards: Int, runShard: (Int) -> Void, runRange: (Int) -> Void) {
+    func run(step k: Int, parts: StepParts, runShard: (Int) -> Void, exchange: () -> Void = {}, runRange: (Int) -> Void) {
         // Nobody touches the counters now: every claim of the previous step
         // has finished, and no member may claim for step k before it opens.
         shardClaims.store(Self.tag(k, 0), ordering: .relaxed)
         finishedShards.store(Self.tag(k, 0), ordering: .relaxed)
+        exchanged.store(Self.tag(k, 0), ordering: .relaxed)
         rangeClaims.store(Self.tag(k, 0), ordering: .relaxed)
         finishedRanges.store(Self.tag(k, 0), ordering: .relaxed)
         opened.store(k + 1, ordering: .releasing)
-        work(step: k, shards: shards, runShard: runShard, runRange: runRange)
-        Self.spin { Self.count(finishedRanges.load(ordering: .acquiring)) >= shards }
+        runShards(step: k, parts: parts, runShard: runShard)
+        if exchanges {
+            exchange()
+            // Releases what the exchange brought to the members' ranges.
+            exchanged.store(Self.tag(k, 1), ordering: .releasing)
+        }
+        runRanges(step: k, parts: parts, runRange: runRange)
+        Self.spin { Self.count(finishedRanges.load(ordering: .acquiring)) >= parts.ranges }
     }
 
-    /// Ends the team: members return from ``serve(shardsOf:runShard:runRange:)``.
+    /// Ends the team: members return from ``serve(partsOf:runShard:runRange:)``.
     func close() {
         opened.store(-1, ordering: .releasing)
     }
 
-    /// A member's part: every step opened until the team closes. `shardsOf`
-    /// gives a step's shard count, which is also its range count (as in ``run(step:shards:runShard:runRange:)``).
-    func serve(shardsOf: (Int) -> Int, runShard: (_ step: Int, _ shard: Int) -> Void, runRange: (_ step: Int, _ range: Int) -> Void) {
+    /// A member's part: every step opened until the team closes, each with
+    /// the parts `partsOf` gives (as in ``run(step:parts:runShard:exchange:runRange:)``).
+    func serve(
+        partsOf: (Int) -> StepParts, runShard: (_ step: Int, _ shard: Int) -> Void,
+        runRange: (_ step: Int, _ range: Int) -> Void
+    ) {
         // The calling thread's iteration starts within a microsecond or so of
         // the others (more if that thread is pre-empted); a member never
         // waits for ever on one that is not coming.
@@ -118,8 +137,15 @@ final class ShardTeam: Sendable {
             let now = nextOpening(after: seen)
             if now < 0 { return }
             seen = now
-            let k = now - 1, shards = shardsOf(k)
-            work(step: k, shards: shards, runShard: { runShard(k, $0) }, runRange: { runRange(k, $0) })
+            let k = now - 1, parts = partsOf(k)
+            runShards(step: k, parts: parts, runShard: { runShard(k, $0) })
+            if exchanges {
+                Self.spin {
+                    let done = exchanged.load(ordering: .acquiring)
+                    return Self.step(done) != k || Self.count(done) >= 1
+                }
+            }
+            runRanges(step: k, parts: parts, runRange: { runRange(k, $0) })
         }
     }
 
@@ -140,21 +166,24 @@ final class ShardTeam: Sendable {
         }
     }
 
-    /// Shards while any of step `k` are unclaimed, a wait for those others
-    /// claimed, then ranges while any are unclaimed. A member still here after
-    /// the step ended finds its claims and counters tagged with a later step,
-    /// and leaves.
-    private func work(step k: Int, shards: Int, runShard: (Int) -> Void, runRange: (Int) -> Void) {
-        while let shard = Self.claim(shardClaims, step: k, below: shards) {
+    /// Shards while any of step `k` are unclaimed, then a wait for those
+    /// others claimed. A member still here after the step ended finds its
+    /// claims and counters tagged with a later step, and leaves.
+    private func runShards(step k: Int, parts: StepParts, runShard: (Int) -> Void) {
+        while let shard = Self.claim(shardClaims, step: k, below: parts.shards) {
             runShard(shard)
             // Releases this shard's gradient to whoever sums it.
             finishedShards.wrappingAdd(1, ordering: .releasing)
         }
         Self.spin {
             let finished = finishedShards.load(ordering: .acquiring)
-            return Self.step(finished) != k || Self.count(finished) >= shards
+            return Self.step(finished) != k || Self.count(finished) >= parts.shards
         }
-        while let range = Self.claim(rangeClaims, step: k, below: shards) {
+    }
+
+    /// Ranges while any of step `k` are unclaimed.
+    private func runRanges(step k: Int, parts: StepParts, runRange: (Int) -> Void) {
+        while let range = Self.claim(rangeClaims, step: k, below: parts.ranges) {
             runRange(range)
             // Releases the updated parameters to the coordinator.
             finishedRanges.wrappingAdd(1, ordering: .releasing)
@@ -193,4 +222,11 @@ final class ShardTeam: Sendable {
             if turns % 256 == 0 { sched_yield() }
         }
     }
+}
+
+/// What a step of a ``ShardTeam`` holds: its shards, and the update ranges
+/// that follow them.
+struct StepParts: Equatable {
+    let shards: Int
+    let ranges: Int
 }

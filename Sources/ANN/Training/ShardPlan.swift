@@ -26,6 +26,11 @@ public struct ShardPlan: Sendable, Equatable, CustomStringConvertible {
     public let kernelThreads: Int
     /// Samples in the largest shard of a full minibatch.
     public let shardCapacity: Int
+    /// Processes training together (``ProcessGroup``), and this one's rank.
+    public let processes: Int
+    public let rank: Int
+    /// The shards this process runs: all of them, unless it is one of several.
+    public let localShards: Range<Int>
 
     /// The cores this process may run on.
     public static var availableCores: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
@@ -42,12 +47,20 @@ public struct ShardPlan: Sendable, Equatable, CustomStringConvertible {
     /// make busy threads wait for each other (an OpenMP team spinning on a
     /// barrier for a thread that is not running), so the plan uses at most
     /// `cores`.
-    public init(threads: Int, batchSize: Int, shards: Int, cores: Int = ShardPlan.availableCores) {
+    /// With `processes` above 1, this process (`rank`) runs its own share of
+    /// the shards (``ShardOwnership``), at least one.
+    public init(
+        threads: Int, batchSize: Int, shards: Int, processes: Int = 1, rank: Int = 0,
+        cores: Int = ShardPlan.availableCores
+    ) {
         requestedThreads = threads
         let usable = max(1, min(threads, cores))
         usableThreads = usable
         self.shards = max(1, min(shards, batchSize))
-        workers = min(self.shards, usable)
+        self.processes = max(1, processes)
+        self.rank = rank
+        localShards = ShardOwnership(shards: self.shards, processes: self.processes).shards(of: rank)
+        workers = max(1, min(localShards.count, usable))
         kernelThreads = max(1, usable / workers)
         shardCapacity = (batchSize + self.shards - 1) / self.shards
     }
@@ -60,10 +73,12 @@ public struct ShardPlan: Sendable, Equatable, CustomStringConvertible {
         let capped = requestedThreads > usableThreads
             ? " (\(requestedThreads) requested; \(usableThreads) core\(usableThreads == 1 ? "" : "s") available)" : ""
         let threads = effectiveThreads == 1 ? "1 thread" : "\(effectiveThreads) threads"
-        if shards == 1 {
+        if shards == 1 && processes == 1 {
             return effectiveThreads == 1 ? "\(threads)\(capped)" : "\(threads)\(capped): one shard, OpenMP inside kernels"
         }
-        let split = "\(shards) shards of up to \(shardCapacity) samples"
+        let split = processes == 1
+            ? "\(shards) shards of up to \(shardCapacity) samples"
+            : "shards \(localShards.lowerBound)..<\(localShards.upperBound) of \(shards) (up to \(shardCapacity) samples each), process \(rank) of \(processes)"
         if workers == 1 { return "\(threads)\(capped): \(split), one after another" }
         let kernels = kernelThreads == 1 ? "kernels single-threaded" : "\(kernelThreads) OpenMP threads in each worker's kernels"
         return "\(threads)\(capped): \(split) on \(workers) concurrentPerform workers, \(kernels)"

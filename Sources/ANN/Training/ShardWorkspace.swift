@@ -16,8 +16,10 @@ final class ShardWorkspace {
     /// backward pass swaps them from layer to layer.
     let deltaA: FloatBuffer
     let deltaB: FloatBuffer
-    /// This shard's gradient of the loss, laid out like the parameters.
-    let gradient: FloatBuffer
+    /// This shard's gradient of the loss, laid out like the parameters: its
+    /// block of the trainer's ``GradientReduction``, or one of its own.
+    let gradient: UnsafeMutablePointer<Float>
+    private let ownGradient: FloatBuffer?
     let labels: Int32Buffer
     let targets: FloatBuffer
     let predictions: Int32Buffer
@@ -27,9 +29,15 @@ final class ShardWorkspace {
     /// Confusion counts (true × predicted) of this worker's share of an evaluation.
     let confusion: UnsafeMutablePointer<Int>
 
-    /// Buffers for up to `capacity` samples; `withGradient: false` for one
-    /// that only evaluates.
-    init(architecture: NetworkArchitecture, capacity: Int, withGradient: Bool) {
+    /// Buffers for up to `capacity` samples and a gradient block of their own.
+    convenience init(architecture: NetworkArchitecture, capacity: Int) {
+        let own = FloatBuffer(count: architecture.layout.count)
+        self.init(architecture: architecture, capacity: capacity, gradient: own.pointer, owning: own)
+    }
+
+    /// Buffers for up to `capacity` samples writing their gradient at
+    /// `gradient`, which the caller keeps alive (`owning` it, or longer).
+    init(architecture: NetworkArchitecture, capacity: Int, gradient: UnsafeMutablePointer<Float>, owning: FloatBuffer? = nil) {
         self.capacity = capacity
         self.architecture = architecture
         layout = architecture.layout
@@ -38,7 +46,8 @@ final class ShardWorkspace {
         outputs = FloatBuffer(count: capacity * classes)
         deltaA = FloatBuffer(count: capacity * architecture.widestLayer)
         deltaB = FloatBuffer(count: capacity * architecture.widestLayer)
-        gradient = FloatBuffer(count: withGradient ? layout.count : 0)
+        self.gradient = gradient
+        ownGradient = owning
         labels = Int32Buffer(count: capacity)
         targets = FloatBuffer(count: capacity * classes)
         predictions = Int32Buffer(count: capacity)

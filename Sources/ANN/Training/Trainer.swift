@@ -20,13 +20,14 @@ public final class Trainer {
     private let optimizer: Optimizer
     /// The best weights so far, for early stopping (`patience`).
     private let best: FloatBuffer?
-    /// One per shard, and one per evaluation worker.
+    /// One per shard this process runs, and one per evaluation worker.
     private let workspaces: [ShardWorkspace]
     private let step: TrainingStep
     private let evaluationStep: TrainingStep
     private let reduction: GradientReduction
-    private let sourceTable: UnsafeMutablePointer<UnsafePointer<Float>?>
     private let denseTargets: Bool
+    /// The processes training with this one, if any.
+    private let group: (any ProcessGroup)?
 
     private var shuffler: SeededGenerator
     /// Where the run stands; a checkpoint saves exactly this.
@@ -34,35 +35,66 @@ public final class Trainer {
 
     /// Prepares to train `network` (its weights are copied).
     public convenience init(network: Network, configuration: TrainingConfiguration) throws(ConfigurationError) {
-        try self.init(network: network, configuration: configuration, cores: ShardPlan.availableCores)
+        try self.init(network: network, configuration: configuration, group: nil, cores: ShardPlan.availableCores)
+    }
+
+    /// Prepares to train `network` together with the other processes of
+    /// `group`, each running its share of the shards (at least one each);
+    /// every process must make its trainer from the same network and
+    /// configuration (the thread counts may differ) and train on the same
+    /// data. They all end every step with the same weights, those one process
+    /// running every shard would have.
+    public convenience init(
+        network: Network, configuration: TrainingConfiguration, group: any ProcessGroup
+    ) throws(ConfigurationError) {
+        try self.init(network: network, configuration: configuration, group: group, cores: ShardPlan.availableCores)
     }
 
     /// `cores`: as many as the plan may use, which tests raise above the
     /// machine's to run plans a larger machine would.
-    init(network: Network, configuration: TrainingConfiguration, cores: Int) throws(ConfigurationError) {
+    init(
+        network: Network, configuration: TrainingConfiguration, group: (any ProcessGroup)? = nil, cores: Int
+    ) throws(ConfigurationError) {
         try configuration.validate()
+        let processes = group?.size ?? 1
+        let shards = configuration.resolvedShards(processes: processes)
+        if processes > configuration.batchSize {
+            throw ConfigurationError(
+                parameter: "batchSize",
+                reason: "a minibatch of \(configuration.batchSize) cannot be shared by \(processes) processes")
+        }
+        if shards < processes {
+            throw ConfigurationError(
+                parameter: "shards", reason: "\(processes) processes need at least \(processes) shards, one each (got \(shards))")
+        }
         self.configuration = configuration
+        self.group = group
         let architecture = network.architecture
         self.architecture = architecture
         plan = ShardPlan(
-            threads: configuration.threads, batchSize: configuration.batchSize, shards: configuration.resolvedShards,
-            cores: cores)
+            threads: configuration.threads, batchSize: configuration.batchSize, shards: shards,
+            processes: processes, rank: group?.rank ?? 0, cores: cores)
         let layout = architecture.layout
         optimizer = Optimizer(
             parameters: network.parameters, layout: layout, momentum: configuration.momentum,
             l1: configuration.l1, l2: configuration.l2)
         best = configuration.patience != nil ? FloatBuffer(count: layout.count) : nil
+        let reduction = GradientReduction(
+            parameterCount: layout.count, ownership: ShardOwnership(shards: plan.shards, processes: processes),
+            workers: plan.workers)
+        self.reduction = reduction
         // Evaluation spreads over every requested thread even when a small
         // minibatch trains on one shard, so there is a workspace per thread.
-        let capacity = max(plan.shardCapacity, 256), shards = plan.shards
-        workspaces = (0..<max(shards, plan.usableThreads)).map { index in
-            ShardWorkspace(architecture: architecture, capacity: capacity, withGradient: index < shards)
+        let capacity = max(plan.shardCapacity, 256), plan = plan
+        workspaces = (0..<max(plan.localShards.count, plan.usableThreads)).map { index in
+            index < plan.localShards.count
+                ? ShardWorkspace(
+                    architecture: architecture, capacity: capacity,
+                    gradient: reduction.block(plan.localShards.lowerBound + index))
+                : ShardWorkspace(architecture: architecture, capacity: capacity)
         }
         step = TrainingStep(architecture: architecture, layout: layout, kernelThreads: plan.kernelThreads)
         evaluationStep = TrainingStep(architecture: architecture, layout: layout, kernelThreads: 1)
-        sourceTable = .allocate(capacity: shards * shards)
-        sourceTable.initialize(repeating: nil, count: shards * shards)
-        reduction = GradientReduction(workspaces: workspaces, sourceTable: sourceTable, slotsPerWorker: shards)
         denseTargets = architecture.loss == .meanSquaredError
         shuffler = SeededGenerator(seed: configuration.seed ^ 0x5EED_0F_5A3B_1E5)
         position = RunPosition(epochStartShuffler: shuffler)
@@ -71,21 +103,29 @@ public final class Trainer {
     /// Continues the run a checkpoint saved. `configuration` must match the
     /// checkpoint's settings, but for the thread count, which changes no bit.
     public convenience init(resuming checkpoint: TrainingCheckpoint, configuration: TrainingConfiguration) throws(ConfigurationError) {
-        let differences = Self.differences(checkpoint.configuration, configuration)
+        try self.init(resuming: checkpoint, configuration: configuration, group: nil)
+    }
+
+    /// Continues the run a checkpoint saved, together with the other
+    /// processes of `group` (see ``init(network:configuration:group:)``).
+    /// The checkpoint may come from a group of another size, or from one
+    /// process: its shard count decides the arithmetic, not the processes.
+    public convenience init(
+        resuming checkpoint: TrainingCheckpoint, configuration: TrainingConfiguration, group: (any ProcessGroup)?
+    ) throws(ConfigurationError) {
+        let differences = Self.differences(checkpoint.configuration, configuration, processes: group?.size ?? 1)
         guard differences.isEmpty else {
             throw ConfigurationError(
                 parameter: "configuration",
                 reason: "the checkpoint was made with other settings (\(differences)); resume with the original settings")
         }
         let network = try Network(architecture: checkpoint.architecture, parameters: checkpoint.parameters)
-        try self.init(network: network, configuration: configuration)
+        try self.init(network: network, configuration: configuration, group: group, cores: ShardPlan.availableCores)
         optimizer.restore(velocity: checkpoint.velocity)
         if let saved = checkpoint.bestParameters, let best { best.fill(with: saved) }
         position = checkpoint.position
         shuffler = position.epochStartShuffler
     }
-
-    deinit { sourceTable.deallocate() }
 
     /// The network with the current weights.
     public var network: Network {
@@ -94,8 +134,11 @@ public final class Trainer {
 
     /// The run's state now, to save and resume from.
     public var checkpoint: TrainingCheckpoint {
-        TrainingCheckpoint(
-            architecture: architecture, configuration: configuration, parameters: optimizer.parameterValues,
+        // The shard count the run used, whatever default chose it.
+        var settings = configuration
+        settings.shards = plan.shards
+        return TrainingCheckpoint(
+            architecture: architecture, configuration: settings, parameters: optimizer.parameterValues,
             velocity: optimizer.velocityValues, bestParameters: best?.array, position: position)
     }
 
@@ -175,6 +218,8 @@ public final class Trainer {
         let trainCount = training.count - validation
         guard trainCount > 0 else { throw .configuration(ConfigurationError(parameter: "validationSize", reason: "leaves no training samples")) }
 
+        if let group { try agree(over: group, trainCount: trainCount, featureCount: training.featureCount) }
+
         let order = Int32Buffer(count: trainCount)
         var stopReason = StopReason.completedEpochs
         var written: [String] = []
@@ -205,9 +250,9 @@ public final class Trainer {
             let run = EpochRun(
                 epoch: epoch, epochs: configuration.epochs, clock: clock, start: clock.now,
                 secondsBefore: position.epochSeconds, stepTimer: stepTimer)
-            let interruption = plan.shards == 1
-                ? try runSteps(steps, run: run, progress: notify, stopRequested: shouldStop) {
-                    trainStep(data: training, order: order.pointer, steps: steps, step: $0)
+            let interruption = plan.shards == 1 && group == nil
+                ? try runSteps(steps, run: run, progress: notify, stopRequested: shouldStop) { step, _ in
+                    trainStep(data: training, order: order.pointer, steps: steps, step: step)
                 }
                 : try runShardSteps(
                     steps, data: training, order: order.pointer, run: run, progress: notify, stopRequested: shouldStop)
@@ -268,6 +313,40 @@ public final class Trainer {
             trainingSeconds: position.history.reduce(0) { $0 + $1.seconds } + position.epochSeconds, plan: plan, checkpoints: written)
     }
 
+    /// Checks, before the first step, that every process of `group` trains
+    /// the same network on the same data from the same point: otherwise they
+    /// would take different steps, or wait for each other for ever.
+    private func agree(over group: any ProcessGroup, trainCount: Int, featureCount: Int) throws(TrainingError) {
+        var fingerprint: UInt64 = 0xCBF2_9CE4_8422_2325
+        for value in optimizer.parameterValues { fingerprint = (fingerprint ^ UInt64(value.bitPattern)) &* 0x100_0000_01B3 }
+        let fields: [(name: String, value: Double)] = [
+            ("training samples", Double(trainCount)), ("features per sample", Double(featureCount)),
+            ("epochs completed", Double(position.epochsCompleted)), ("step in the epoch", Double(position.stepInEpoch)),
+            ("batch size", Double(configuration.batchSize)), ("shards", Double(plan.shards)),
+            ("seed (low 32 bits)", Double(configuration.seed & 0xFFFF_FFFF)),
+            ("weights (a 48-bit hash)", Double(fingerprint >> 16)),
+        ]
+        let count = fields.count, size = group.size
+        var all = [Double](repeating: 0, count: count * size)
+        for (i, field) in fields.enumerated() { all[group.rank * count + i] = field.value }
+        do throws(ProcessGroupError) {
+            try all.withUnsafeMutableBufferPointer { buffer throws(ProcessGroupError) in
+                guard let base = buffer.baseAddress else { return }
+                try group.allGather(base, counts: Array(repeating: count, count: size), offsets: (0..<size).map { $0 * count })
+            }
+        } catch {
+            throw .processGroup(error)
+        }
+        for rank in 1..<max(size, 1) {
+            for (i, field) in fields.enumerated() where all[rank * count + i] != all[i] {
+                throw .processGroup(ProcessGroupError(
+                    reason: "process \(rank) does not train what process 0 does: its \(field.name) is \(Self.number(all[rank * count + i])), process 0's \(Self.number(all[i]))"))
+            }
+        }
+    }
+
+    private static func number(_ value: Double) -> String { String(Int64(value)) }
+
     /// Confusion counts of the current network on classification data, or on
     /// the `samples` of it (clamped to the set).
     public func evaluate(_ data: Dataset, samples: Range<Int>? = nil) -> ConfusionMatrix {
@@ -308,31 +387,45 @@ public final class Trainer {
         }
     }
 
+    /// What a step reports: its loss summed over its rows, its correct
+    /// predictions, and whether the run stops after it.
+    struct StepOutcome {
+        let loss: Double
+        let correct: Int
+        let stop: Bool
+    }
+
     /// The epoch's minibatches from `position.stepInEpoch` on, each run by
-    /// `runStep` (its index in the epoch → its summed loss and correct
-    /// count), with the bookkeeping, progress and stop checks between them.
+    /// `runStep` (its index in the epoch and whether this process asks to
+    /// stop), with the bookkeeping, progress and stop checks between them.
     /// Returns why it stopped early, or nil once the epoch is done.
     private func runSteps(
         _ steps: EpochSteps, run: EpochRun, progress: (TrainingEvent) -> Void, stopRequested: () -> Bool,
-        runStep: (Int) -> (loss: Double, correct: Int)
+        runStep: (_ step: Int, _ stop: Bool) throws(TrainingError) -> StepOutcome
     ) throws(TrainingError) -> StopReason? {
         while position.stepInEpoch < steps.count {
-            if Task.isCancelled { return .cancelled }
-            if stopRequested() { return .interrupted(epoch: run.epoch, step: position.stepInEpoch) }
+            let cancelled = Task.isCancelled, wantsStop = cancelled || stopRequested()
+            // Alone, a stop ends the run before the next minibatch; in a group
+            // the processes agree on it in the step's exchange, and all stop
+            // after that step.
+            if wantsStop && group == nil {
+                return cancelled ? .cancelled : .interrupted(epoch: run.epoch, step: position.stepInEpoch)
+            }
             let step = position.stepInEpoch
             let began = run.clock.now
-            let (loss, hits) = runStep(step)
+            let outcome = try runStep(step, wantsStop)
             run.stepTimer.record(run.clock.now - began)
-            guard loss.isFinite else {
+            guard outcome.loss.isFinite else {
                 throw .diverged(epoch: run.epoch, step: step + 1, learningRate: configuration.learningRate)
             }
-            position.epochLossSum += loss
-            position.epochCorrect += hits
+            position.epochLossSum += outcome.loss
+            position.epochCorrect += outcome.correct
             position.stepInEpoch += 1
             let done = steps.first(step) + steps.rows(step)
             progress(.batch(BatchProgress(
                 epoch: run.epoch, epochs: run.epochs, samplesDone: done, samplesPerEpoch: steps.trainCount,
                 loss: position.epochLossSum / Double(done), seconds: run.elapsed())))
+            if outcome.stop { return cancelled ? .cancelled : .interrupted(epoch: run.epoch, step: position.stepInEpoch) }
         }
         return nil
     }
@@ -340,28 +433,39 @@ public final class Trainer {
     /// ``runSteps(_:run:progress:stopRequested:runStep:)`` with each
     /// minibatch split into shards, all of the epoch's steps in one
     /// `concurrentPerform` call whose workers stay together (``ShardTeam``).
-    /// The steps, callbacks included, are driven from the iteration on this
-    /// thread.
+    /// The steps, callbacks and exchanges with the group included, are driven
+    /// from the iteration on this thread.
     private func runShardSteps(
         _ steps: EpochSteps, data: Dataset, order: UnsafePointer<Int32>, run: EpochRun,
         progress: (TrainingEvent) -> Void, stopRequested: () -> Bool
     ) throws(TrainingError) -> StopReason? {
         var outcome: Result<StopReason?, TrainingError> = .success(nil)
+        let group = group, reduction = reduction
         data.withSampleSource { source in
             let work = ShardedStep(
-                steps: steps, shardLimit: plan.shards, workspaces: workspaces, source: source, order: order,
+                steps: steps, plan: plan, workspaces: workspaces, source: source, order: order,
                 step: step, reduction: reduction, optimizer: optimizer, denseTargets: denseTargets,
                 subnormals: configuration.subnormals)
-            let team = ShardTeam(members: plan.workers)
+            let team = ShardTeam(members: plan.workers, exchanges: group != nil)
             func coordinate() -> Result<StopReason?, TrainingError> {
                 Result { () throws(TrainingError) -> StopReason? in
-                    try runSteps(steps, run: run, progress: progress, stopRequested: stopRequested) { step in
-                        let shards = work.shards(step)
+                    try runSteps(steps, run: run, progress: progress, stopRequested: stopRequested) {
+                        (step, wantsStop) throws(TrainingError) -> StepOutcome in
+                        var failure: ProcessGroupError?
                         team.run(
-                            step: step, shards: shards,
+                            step: step, parts: work.parts(step),
                             runShard: { work.runShard(step: step, shard: $0) },
+                            exchange: {
+                                do throws(ProcessGroupError) {
+                                    if let group { try reduction.exchange(over: group, stopRequested: wantsStop) }
+                                } catch {
+                                    failure = error
+                                }
+                            },
                             runRange: { work.runRange(step: step, range: $0) })
-                        return work.results(step)
+                        if let failure { throw .processGroup(failure) }
+                        let result = reduction.outcome(shards: work.shards(step))
+                        return StepOutcome(loss: result.loss, correct: result.correct, stop: result.stop)
                     }
                 }
             }
@@ -375,7 +479,7 @@ public final class Trainer {
                         outcome.value = coordinate()
                         team.close()
                     } else {
-                        team.serve(shardsOf: work.shards, runShard: work.runShard, runRange: work.runRange)
+                        team.serve(partsOf: work.parts, runShard: work.runShard, runRange: work.runRange)
                     }
                 }
                 if let result = shared.value.outcome.value { outcome = result }
@@ -386,9 +490,9 @@ public final class Trainer {
         return try outcome.get()
     }
 
-    /// One minibatch on one shard, OpenMP inside the kernels: load, the
-    /// step's passes, the update.
-    private func trainStep(data: Dataset, order: UnsafePointer<Int32>, steps: EpochSteps, step index: Int) -> (loss: Double, correct: Int) {
+    /// One minibatch on one shard in one process, OpenMP inside the
+    /// kernels: load, the step's passes, the update.
+    private func trainStep(data: Dataset, order: UnsafePointer<Int32>, steps: EpochSteps, step index: Int) -> StepOutcome {
         let rows = steps.rows(index), workspace = workspaces[0]
         data.withSampleSource { source in
             source.load(
@@ -396,9 +500,8 @@ public final class Trainer {
                 denseTargets: denseTargets, threads: plan.kernelThreads)
             step.run(workspace, rows: rows, parameters: optimizer.parameters, gradientScale: 1 / Float(rows))
         }
-        optimizer.step(
-            gradient: workspace.gradient.pointer, learningRate: steps.learningRate(index), threads: plan.kernelThreads)
-        return (workspace.lossSum, workspace.correct)
+        optimizer.step(gradient: workspace.gradient, learningRate: steps.learningRate(index), threads: plan.kernelThreads)
+        return StepOutcome(loss: workspace.lossSum, correct: workspace.correct, stop: false)
     }
 
     /// Fisher–Yates with the trainer's own generator, so the order depends on the seed alone.
@@ -416,14 +519,14 @@ public final class Trainer {
     }
 
     /// Names the settings that differ, one by one, but the thread count.
-    private static func differences(_ saved: TrainingConfiguration, _ given: TrainingConfiguration) -> String {
+    static func differences(_ saved: TrainingConfiguration, _ given: TrainingConfiguration, processes: Int) -> String {
         func text<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "none" }
         let pairs: [(String, String, String)] = [
             ("epochs", text(saved.epochs), text(given.epochs)), ("batchSize", text(saved.batchSize), text(given.batchSize)),
             ("learningRate", text(saved.learningRate), text(given.learningRate)),
             ("schedule", saved.schedule.rawValue, given.schedule.rawValue),
             ("momentum", text(saved.momentum), text(given.momentum)), ("l1", text(saved.l1), text(given.l1)),
-            ("l2", text(saved.l2), text(given.l2)), ("shards", text(saved.resolvedShards), text(given.resolvedShards)),
+            ("l2", text(saved.l2), text(given.l2)), ("shards", text(saved.resolvedShards(processes: processes)), text(given.resolvedShards(processes: processes))),
             ("seed", text(saved.seed), text(given.seed)),
             ("validationSize", text(saved.validationSize), text(given.validationSize)),
             ("targetAccuracy", text(saved.targetAccuracy), text(given.targetAccuracy)),

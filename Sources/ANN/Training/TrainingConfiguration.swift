@@ -79,6 +79,9 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
         }
     }
 
-    /// The shard count the run uses: ``shards``, or the default for the batch size.
-    public var resolvedShards: Int { shards ?? ShardPlan.defaultShards(batchSize: batchSize) }
+    /// The shard count the run uses: ``shards``, or the default for the batch
+    /// size, and at least one per process when `processes` train together.
+    public func resolvedShards(processes: Int = 1) -> Int {
+        shards ?? max(ShardPlan.defaultShards(batchSize: batchSize), processes)
+    }
 }

@@ -98,6 +98,9 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
     case configuration(ConfigurationError)
     /// A checkpoint could not be written.
     case checkpoint(ModelFileError)
+    /// The processes training together could not exchange their gradients,
+    /// or do not train on the same data.
+    case processGroup(ProcessGroupError)
 
     /// One line saying what went wrong and what to try.
     public var description: String {
@@ -105,6 +108,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .configuration(error):
             error.description
         case let .checkpoint(error):
+            error.description
+        case let .processGroup(error):
             error.description
         case let .diverged(epoch, step, rate):
             "training diverged at epoch \(epoch), step \(step): the loss is not finite; try a lower learning rate than --lr \(rate)"

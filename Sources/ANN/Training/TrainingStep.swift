@@ -76,7 +76,7 @@ struct TrainingStep {
     /// output gradient of the layer before.
     func backward(_ workspace: ShardWorkspace, rows: Int, parameters: UnsafePointer<Float>) {
         var outputGradient = workspace.deltaA.pointer, inputGradient = workspace.deltaB.pointer
-        let gradient = workspace.gradient.pointer
+        let gradient = workspace.gradient
         for l in stride(from: layout.layers.count - 1, through: 0, by: -1) {
             let layer = layout.layers[l]
             ann_dense_backward(

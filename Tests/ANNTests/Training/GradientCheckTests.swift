@@ -17,7 +17,7 @@ struct GradientCheckTests {
             for i in 0..<layer.outputs { network.parameters[layer.biasOffset + i] = Float(i) * 0.1 - 0.1 }
         }
         let rows = 5
-        let workspace = ShardWorkspace(architecture: architecture, capacity: rows, withGradient: true)
+        let workspace = ShardWorkspace(architecture: architecture, capacity: rows)
         let inputs = randomFloats(rows * 6, seed: 11, scale: 2)
         workspace.activations[0].pointer.update(from: inputs, count: inputs.count)
         for r in 0..<rows {
@@ -34,7 +34,7 @@ struct GradientCheckTests {
             parameters.withUnsafeBufferPointer { p in
                 pass.run(workspace, rows: rows, parameters: p.baseAddress!, gradientScale: 1)
             }
-            return (workspace.lossSum, workspace.gradient.array)
+            return (workspace.lossSum, Array(UnsafeBufferPointer(start: workspace.gradient, count: architecture.layout.count)))
         }
 
         let (_, analytic) = lossAndGradient(network.parameters)

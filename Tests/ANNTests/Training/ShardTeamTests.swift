@@ -62,7 +62,7 @@ struct ShardTeamTests {
             for step in 0..<steps {
                 if let pause, step > 0 { Thread.sleep(forTimeInterval: pause.inSeconds) }
                 team.run(
-                    step: step, shards: shardsPerStep,
+                    step: step, parts: StepParts(shards: shardsPerStep, ranges: rangesPerStep),
                     runShard: { self.shard(step: step, shard: $0) }, runRange: { self.range(step: step, range: $0) })
                 // Every range of the step is done when the coordinator gets it back.
                 if rangesFinished.load(ordering: .acquiring) != (step + 1) * rangesPerStep {
@@ -85,12 +85,12 @@ struct ShardTeamTests {
         #expect(team.join())
         var log: [String] = []
         for step in 0..<2 {
-            team.run(step: step, shards: 3, runShard: { log.append("\(step)s\($0)") }, runRange: { log.append("\(step)r\($0)") })
+            team.run(step: step, parts: StepParts(shards: 3, ranges: 3), runShard: { log.append("\(step)s\($0)") }, runRange: { log.append("\(step)r\($0)") })
         }
         team.close()
         #expect(log == ["0s0", "0s1", "0s2", "0r0", "0r1", "0r2", "1s0", "1s1", "1s2", "1r0", "1r1", "1r2"])
         // A member arriving after the close finds nothing to do.
-        team.serve(shardsOf: { _ in 3 }, runShard: { _, _ in Issue.record("late shard") }, runRange: { _, _ in Issue.record("late range") })
+        team.serve(partsOf: { _ in StepParts(shards: 3, ranges: 3) }, runShard: { _, _ in Issue.record("late shard") }, runRange: { _, _ in Issue.record("late range") })
     }
 
     @Test("a whole epoch in one call: each shard and range once, in step order", arguments: [2, 3, 8])
@@ -102,7 +102,7 @@ struct ShardTeamTests {
             if team.join() {
                 ledger.coordinate(team, steps: steps)
             } else {
-                team.serve(shardsOf: { _ in shards }, runShard: ledger.shard, runRange: ledger.range)
+                team.serve(partsOf: { _ in StepParts(shards: shards, ranges: shards) }, runShard: ledger.shard, runRange: ledger.range)
             }
         }
         #expect(team.wasCoordinated)
@@ -135,7 +135,7 @@ struct ShardTeamTests {
                 Thread {
                     #expect(!team.join())
                     team.serve(
-                        shardsOf: { _ in shards },
+                        partsOf: { _ in StepParts(shards: shards, ranges: shards) },
                         runShard: { ledger.byMembers.wrappingAdd(1, ordering: .relaxed); ledger.shard(step: $0, shard: $1) },
                         runRange: { ledger.byMembers.wrappingAdd(1, ordering: .relaxed); ledger.range(step: $0, range: $1) })
                     done.leave()
@@ -164,7 +164,7 @@ struct ShardTeamTests {
             // Counts only the steps after a pause, which the member napped through.
             Thread {
                 team.serve(
-                    shardsOf: { _ in members },
+                    partsOf: { _ in StepParts(shards: members, ranges: members) },
                     runShard: { if $0 > 0 { ledger.byMembers.wrappingAdd(1, ordering: .relaxed) }; ledger.shard(step: $0, shard: $1) },
                     runRange: { if $0 > 0 { ledger.byMembers.wrappingAdd(1, ordering: .relaxed) }; ledger.range(step: $0, range: $1) })
                 done.leave()
@@ -192,7 +192,7 @@ struct ShardTeamTests {
                 if team.join() {
                     Issue.record("an iteration off the team's thread coordinated")
                 } else {
-                    team.serve(shardsOf: { _ in 1 }, runShard: { _, _ in }, runRange: { _, _ in })
+                    team.serve(partsOf: { _ in StepParts(shards: 1, ranges: 1) }, runShard: { _, _ in }, runRange: { _, _ in })
                     served.count.wrappingAdd(1, ordering: .relaxed)
                 }
             }
