@@ -7,6 +7,8 @@ let package = Package(
     name: "swift-ann",
     products: [
         .library(name: "ANN", targets: ["ANN"]),
+        // The commands of `ann`, for front ends that run them elsewhere (MPI/'s ann-mpi).
+        .library(name: "ANNCommandLine", targets: ["ANNCommandLine"]),
         .executable(name: "ann", targets: ["ann"]),
     ],
     dependencies: [
@@ -35,13 +37,14 @@ let package = Package(
             name: "ANN",
             dependencies: ["CANNKernels", "CZlib"]
         ),
-        .executableTarget(
-            name: "ann",
+        .target(
+            name: "ANNCommandLine",
             dependencies: [
                 "ANN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "ann", dependencies: ["ANNCommandLine"]),
         // libFuzzer targets for the file readers (scripts/fuzz builds them with
         // -DFUZZING -sanitize=fuzzer); a normal build makes them replay tools
         // that run saved inputs: `ann-fuzz-idx FILE...`.

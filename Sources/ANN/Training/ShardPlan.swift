@@ -79,7 +79,9 @@ public struct ShardPlan: Sendable, Equatable, CustomStringConvertible {
         let split = processes == 1
             ? "\(shards) shards of up to \(shardCapacity) samples"
             : "shards \(localShards.lowerBound)..<\(localShards.upperBound) of \(shards) (up to \(shardCapacity) samples each), process \(rank) of \(processes)"
-        if workers == 1 { return "\(threads)\(capped): \(split), one after another" }
+        if workers == 1 {
+            return localShards.count == 1 ? "\(threads)\(capped): \(split)" : "\(threads)\(capped): \(split), one after another"
+        }
         let kernels = kernelThreads == 1 ? "kernels single-threaded" : "\(kernelThreads) OpenMP threads in each worker's kernels"
         return "\(threads)\(capped): \(split) on \(workers) concurrentPerform workers, \(kernels)"
     }

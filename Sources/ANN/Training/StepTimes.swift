@@ -77,16 +77,26 @@ final class StepTimer {
         seconds = .allocate(capacity: Swift.max(capacity, 1))
     }
 
+    /// Seconds the epoch's steps spent exchanging gradients with the other
+    /// processes of a group.
+    private(set) var exchangeSeconds = 0.0
+
     func record(_ duration: Duration) {
         guard count < capacity else { return }
         seconds[count] = duration.inSeconds
         count += 1
     }
 
-    /// The summary of the steps recorded since the last call; starts afresh.
-    func finishEpoch() -> StepTimeSummary? {
-        defer { count = 0 }
-        return StepTimeSummary.summarizing(UnsafeMutableBufferPointer(start: seconds, count: count))
+    func recordExchange(_ duration: Duration) { exchangeSeconds += duration.inSeconds }
+
+    /// The summary of the steps recorded since the last call, and their
+    /// exchanges' seconds; starts afresh.
+    func finishEpoch() -> (steps: StepTimeSummary?, exchangeSeconds: Double) {
+        defer {
+            count = 0
+            exchangeSeconds = 0
+        }
+        return (StepTimeSummary.summarizing(UnsafeMutableBufferPointer(start: seconds, count: count)), exchangeSeconds)
     }
 
     deinit { seconds.deallocate() }

@@ -256,7 +256,7 @@ public final class Trainer {
                 }
                 : try runShardSteps(
                     steps, data: training, order: order.pointer, run: run, progress: notify, stopRequested: shouldStop)
-            let stepTimes = stepTimer.finishEpoch()
+            let (stepTimes, exchangeSeconds) = stepTimer.finishEpoch()
             if let interruption {
                 position.epochSeconds = run.elapsed()
                 stopReason = interruption
@@ -275,7 +275,7 @@ public final class Trainer {
                 validationAccuracy: validationAccuracy, testAccuracy: testAccuracy,
                 testLoss: test.map { meanLoss($0) },
                 seconds: elapsed, samplesPerSecond: Double(trainCount) / max(elapsed, 1e-9), learningRate: learningRate,
-                stepTimes: stepTimes)
+                stepTimes: stepTimes, exchangeSeconds: group == nil ? nil : exchangeSeconds)
             position.history.append(report)
             position.epochsCompleted += 1
             position.stepInEpoch = 0
@@ -456,11 +456,14 @@ public final class Trainer {
                             step: step, parts: work.parts(step),
                             runShard: { work.runShard(step: step, shard: $0) },
                             exchange: {
+                                guard let group else { return }
+                                let began = run.clock.now
                                 do throws(ProcessGroupError) {
-                                    if let group { try reduction.exchange(over: group, stopRequested: wantsStop) }
+                                    try reduction.exchange(over: group, stopRequested: wantsStop)
                                 } catch {
                                     failure = error
                                 }
+                                run.stepTimer.recordExchange(run.clock.now - began)
                             },
                             runRange: { work.runRange(step: step, range: $0) })
                         if let failure { throw .processGroup(failure) }

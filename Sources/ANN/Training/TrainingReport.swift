@@ -23,6 +23,9 @@ public struct EpochReport: Sendable, Equatable, Codable {
     /// How long its minibatch steps took (nil when the epoch timed none,
     /// and in histories saved before steps were timed).
     public var stepTimes: StepTimeSummary? = nil
+    /// Seconds the epoch's steps spent gathering the other processes'
+    /// gradients, when it trained with a ``ProcessGroup``.
+    public var exchangeSeconds: Double? = nil
 }
 
 /// Where an epoch is, reported between minibatches.

@@ -52,9 +52,13 @@ struct StepTimesTests {
         timer.record(.milliseconds(3))
         timer.record(.microseconds(1500))
         timer.record(.seconds(9))
-        let first = try #require(timer.finishEpoch())
-        #expect(first == StepTimeSummary(steps: 2, median: 0.0015, p90: 0.003, p99: 0.003, max: 0.003))
-        #expect(timer.finishEpoch() == nil)
+        timer.recordExchange(.milliseconds(2))
+        timer.recordExchange(.milliseconds(1))
+        let first = timer.finishEpoch()
+        #expect(first.steps == StepTimeSummary(steps: 2, median: 0.0015, p90: 0.003, p99: 0.003, max: 0.003))
+        #expect(abs(first.exchangeSeconds - 0.003) < 1e-12)
+        let second = timer.finishEpoch()
+        #expect(second.steps == nil && second.exchangeSeconds == 0)
     }
 
     @Test("every epoch of a run reports each of its steps", arguments: [2, 1])

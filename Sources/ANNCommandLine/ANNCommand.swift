@@ -1,8 +1,8 @@
 import ArgumentParser
 
-@main
-struct ANNCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// `ann`: the command line of swift-ann.
+public struct ANNCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "ann",
         abstract: "Train and evaluate multilayer perceptrons on every core of a CPU.",
         discussion: """
@@ -14,4 +14,6 @@ struct ANNCommand: ParsableCommand {
         subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, InfoCommand.self],
         defaultSubcommand: nil
     )
+
+    public init() {}
 }

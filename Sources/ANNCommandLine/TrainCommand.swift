@@ -9,8 +9,9 @@ extension LearningRateSchedule: ExpressibleByArgument {}
 extension Initialization: ExpressibleByArgument {}
 extension Subnormals: ExpressibleByArgument {}
 
-struct TrainCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// `ann train`.
+public struct TrainCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a network on an IDX data set (MNIST by default).",
         discussion: """
@@ -55,8 +56,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "L2 penalty (weight decay) on weights.")
     var l2: Float = 0
 
-    @Option(help: "Threads to train on (default: every core).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads to train on (default: every core; under ann-mpi, the cores shared by the processes on the machine).")
+    var threads: Int?
 
     @Option(help: "Parts each minibatch is split into, their gradients added in order (default: one per 512 samples). Threads never change the weights; shards do.")
     var shards: Int?
@@ -94,42 +95,58 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per epoch and a final summary, for scripts.")
     var json = false
 
-    func run() throws {
-        do {
-            try train()
-        } catch {
-            throw reportFailure(error)
-        }
+    public init() {}
+
+    public func run() throws {
+        try run(together: nil)
     }
 
-    private func train() throws {
+    /// `ann train` as one of several processes training together (MPI's
+    /// `ann-mpi train`), or alone when `processes` is nil. Process 0 alone
+    /// prints progress and writes the model, the report and the checkpoints;
+    /// a failure one process meets before training stops them all, and only
+    /// the first process that met it says what it was, naming itself.
+    public func run(together processes: TrainingProcesses?) throws {
         // Before anything is printed, so a Ctrl-C from the first line on is a polite stop.
         StopSignal.install()
-        let architecture = try NetworkArchitecture(
-            layerSizes: try parseLayers(), activation: activation, output: output, loss: loss)
-        let settings = try trainingConfiguration()
-        let directory = IDXDataDirectory(path: dataDir ?? IDXDataDirectory.defaultPath())
+        let group = processes?.group
+        let leader = (group?.rank ?? 0) == 0
+        let reporter = leader ? ProgressReporter(json: json, epochs: epochs) : nil
 
-        let loadStart = Date()
-        let training = try directory.loadTrainingSet()
-        let test = try directory.loadTestSet()
-        let loadSeconds = Date().timeIntervalSince(loadStart)
+        var setup: Setup?, failure: Failure?
+        do {
+            setup = try prepare(group: group, processesHere: processes?.processesOnThisMachine ?? 1, reporter: reporter)
+        } catch {
+            failure = Failure(error)
+        }
+        if let group {
+            try settle(failure, among: group)
+        } else if let failure {
+            throw failure.reported()
+        }
+        guard let setup else { throw ExitCode.failure }
+        for line in setup.announcements { reporter?.announce(line) }
+        let (trainer, training, test, settings, store, loadSeconds) =
+            (setup.trainer, setup.training, setup.test, setup.settings, setup.store, setup.loadSeconds)
 
-        let reporter = ProgressReporter(json: json, epochs: epochs)
-        let store = checkpointDir.map { CheckpointStore(directory: $0) }
-        let trainer = try makeTrainer(architecture: architecture, settings: settings, store: store, reporter: reporter)
-        try trainer.checkCompatible(training, role: "training")
-        try trainer.checkCompatible(test, role: "test")
-
-        reporter.announce(
-            "loaded \(training.count) training and \(test.count) test samples from \(directory.path) in \(String(format: "%.2f", loadSeconds)) s")
-        reporter.announce("network \(layers) \(activation.rawValue) \(output.rawValue) \(loss.rawValue); \(trainer.plan)")
-
-        let summary = try trainer.train(
-            on: training, test: test, checkpoints: store,
-            progress: { reporter.handle($0) }, stopRequested: { StopSignal.isRequested })
+        let summary: TrainingSummary
+        do {
+            summary = try trainer.train(
+                on: training, test: test, checkpoints: leader ? store : nil,
+                progress: { reporter?.handle($0) }, stopRequested: { StopSignal.isRequested })
+        } catch {
+            // A checkpoint only process 0 writes fails there alone, while the
+            // others would wait for it: stop them all. Anything else every
+            // process met at the same step, the same way.
+            if case .checkpoint = error, let processes {
+                printError("process 0: \(error)")
+                processes.abort(Failure(error).code.rawValue)
+            }
+            throw leader ? Failure(error).reported() : Failure(error).code
+        }
 
         if case .interrupted = summary.stopReason {
+            guard let reporter else { throw ExitStatus.interrupted }
             reporter.interrupted()
             var message = "ann: \(summary.stopReason)"
             if let last = summary.checkpoints.last {
@@ -140,6 +157,7 @@ struct TrainCommand: ParsableCommand {
             FileHandleOutput.standardError.write(message + "\n")
             throw ExitStatus.interrupted
         }
+        guard let reporter else { return }
         if let save {
             do {
                 try summary.network.save(to: save)
@@ -152,6 +170,60 @@ struct TrainCommand: ParsableCommand {
             try writeReport(to: report, summary: summary, test: test, settings: settings, loadSeconds: loadSeconds)
         }
         reporter.finish(summary: summary, settings: settings, command: self, loadSeconds: loadSeconds)
+    }
+
+    /// What a run needs once its flags, data and checkpoint are read.
+    private struct Setup {
+        let trainer: Trainer
+        let training: LabeledDataset
+        let test: LabeledDataset
+        let settings: TrainingConfiguration
+        let store: CheckpointStore?
+        let loadSeconds: Double
+        /// What to tell people once every process is ready.
+        let announcements: [String]
+    }
+
+    private func prepare(group: (any ProcessGroup)?, processesHere: Int, reporter: ProgressReporter?) throws -> Setup {
+        let architecture = try NetworkArchitecture(
+            layerSizes: try parseLayers(), activation: activation, output: output, loss: loss)
+        let settings = try trainingConfiguration(processesHere: processesHere)
+        let directory = IDXDataDirectory(path: dataDir ?? IDXDataDirectory.defaultPath())
+
+        let loadStart = Date()
+        let training = try directory.loadTrainingSet()
+        let test = try directory.loadTestSet()
+        let loadSeconds = Date().timeIntervalSince(loadStart)
+
+        let store = checkpointDir.map { CheckpointStore(directory: $0) }
+        let trainer = try makeTrainer(
+            architecture: architecture, settings: settings, store: store, group: group, reporter: reporter)
+        try trainer.checkCompatible(training, role: "training")
+        try trainer.checkCompatible(test, role: "test")
+
+        return Setup(
+            trainer: trainer, training: training, test: test, settings: settings, store: store, loadSeconds: loadSeconds,
+            announcements: [
+                "loaded \(training.count) training and \(test.count) test samples from \(directory.path) in \(String(format: "%.2f", loadSeconds)) s",
+                "network \(layers) \(activation.rawValue) \(output.rawValue) \(loss.rawValue); \(trainer.plan)",
+            ])
+    }
+
+    /// Every process says how its preparation went; if any failed, all stop
+    /// with the first failure's exit status, and that process alone says why.
+    private func settle(_ failure: Failure?, among group: any ProcessGroup) throws {
+        let size = group.size
+        var codes = [Double](repeating: 0, count: size)
+        codes[group.rank] = Double(failure?.code.rawValue ?? 0)
+        try codes.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            try group.allGather(base, counts: Array(repeating: 1, count: size), offsets: Array(0..<size))
+        }
+        guard let first = codes.firstIndex(where: { $0 != 0 }) else { return }
+        if first == group.rank, let failure, let message = failure.message {
+            printError(size > 1 ? "process \(first): \(message)" : message)
+        }
+        throw ExitCode(Int32(codes[first]))
     }
 
     private func writeReport(
@@ -189,14 +261,17 @@ struct TrainCommand: ParsableCommand {
 
     /// A fresh trainer, or with --resume the one the newest valid checkpoint describes.
     private func makeTrainer(
-        architecture: NetworkArchitecture, settings: TrainingConfiguration, store: CheckpointStore?, reporter: ProgressReporter
+        architecture: NetworkArchitecture, settings: TrainingConfiguration, store: CheckpointStore?,
+        group: (any ProcessGroup)?, reporter: ProgressReporter?
     ) throws -> Trainer {
         guard resume else {
-            return try Trainer(network: Network(architecture: architecture, seed: seed, initialization: initialization), configuration: settings)
+            let network = Network(architecture: architecture, seed: seed, initialization: initialization)
+            if let group { return try Trainer(network: network, configuration: settings, group: group) }
+            return try Trainer(network: network, configuration: settings)
         }
         guard let store else { throw UsageError(flag: "--resume", reason: "needs --checkpoint-dir DIR") }
         let (found, skipped) = store.newestValid()
-        for fault in skipped { reporter.warn("skipping damaged checkpoint \(fault)") }
+        for fault in skipped { reporter?.warn("skipping damaged checkpoint \(fault)") }
         guard let checkpoint = found else {
             throw UsageError(flag: "--resume", reason: "no valid checkpoint in \(store.directory)")
         }
@@ -205,8 +280,8 @@ struct TrainCommand: ParsableCommand {
                 flag: "--resume",
                 reason: "the checkpoint holds a \(checkpoint.architecture.layerSizes.map(String.init).joined(separator: ",")) \(checkpoint.architecture.activation.rawValue) network; the flags ask for \(layers) \(activation.rawValue)")
         }
-        reporter.announce("resuming from epoch \(checkpoint.epochsCompleted + 1), step \(checkpoint.stepInEpoch) of \(store.directory)")
-        return try Trainer(resuming: checkpoint, configuration: settings)
+        reporter?.announce("resuming from epoch \(checkpoint.epochsCompleted + 1), step \(checkpoint.stepInEpoch) of \(store.directory)")
+        return try Trainer(resuming: checkpoint, configuration: settings, group: group)
     }
 
     private func parseLayers() throws(UsageError) -> [Int] {
@@ -221,7 +296,8 @@ struct TrainCommand: ParsableCommand {
         return sizes
     }
 
-    private func trainingConfiguration() throws(ConfigurationError) -> TrainingConfiguration {
+    /// `processesHere`: the processes sharing this machine's cores.
+    private func trainingConfiguration(processesHere: Int = 1) throws(ConfigurationError) -> TrainingConfiguration {
         var settings = TrainingConfiguration()
         settings.epochs = epochs
         settings.batchSize = batchSize
@@ -230,7 +306,7 @@ struct TrainCommand: ParsableCommand {
         settings.momentum = momentum
         settings.l1 = l1
         settings.l2 = l2
-        settings.threads = threads
+        settings.threads = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, processesHere))
         settings.shards = shards
         settings.subnormals = subnormals
         settings.seed = seed

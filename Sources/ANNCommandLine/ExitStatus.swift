@@ -54,35 +54,44 @@ struct FileHandleOutput {
 /// Maps the library's errors to one line on stderr and an exit code.
 /// An `ExitCode` thrown on purpose (its message already printed) passes through.
 func reportFailure(_ error: any Error) -> ExitCode {
-    switch error {
-    case let code as ExitCode:
-        return code
-    case let error as ConfigurationError:
-        printError(error.commandLineDescription)
-        return ExitStatus.usage
-    case let error as UsageError:
-        printError(error.description)
-        return ExitStatus.usage
-    case let error as DataError:
-        printError(error.description)
-        return ExitStatus.badData
-    case let error as ModelFileError:
-        printError(error.description)
-        return ExitStatus.badData
-    case let error as TrainingError:
-        if case .configuration(let cause) = error {
-            printError(cause.commandLineDescription)
-        } else {
-            printError(error.description)
-        }
+    Failure(error).reported()
+}
+
+/// An error as `ann` reports it: the line to print (none for an `ExitCode`
+/// whose message is out already) and the exit status.
+struct Failure {
+    let message: String?
+    let code: ExitCode
+
+    init(_ error: any Error) {
         switch error {
-        case .configuration: return ExitStatus.usage
-        case .checkpoint: return ExitStatus.cannotWrite
-        case .diverged: return ExitStatus.diverged
-        case .processGroup: return ExitStatus.software
+        case let code as ExitCode:
+            (message, self.code) = (nil, code)
+        case let error as ConfigurationError:
+            (message, code) = (error.commandLineDescription, ExitStatus.usage)
+        case let error as UsageError:
+            (message, code) = (error.description, ExitStatus.usage)
+        case let error as DataError:
+            (message, code) = (error.description, ExitStatus.badData)
+        case let error as ModelFileError:
+            (message, code) = (error.description, ExitStatus.badData)
+        case let error as ProcessGroupError:
+            (message, code) = (error.description, ExitStatus.software)
+        case let error as TrainingError:
+            switch error {
+            case .configuration(let cause): (message, code) = (cause.commandLineDescription, ExitStatus.usage)
+            case .checkpoint: (message, code) = (error.description, ExitStatus.cannotWrite)
+            case .diverged: (message, code) = (error.description, ExitStatus.diverged)
+            case .processGroup: (message, code) = (error.description, ExitStatus.software)
+            }
+        default:
+            (message, code) = ("\(error)", ExitCode.failure)
         }
-    default:
-        printError("\(error)")
-        return ExitCode.failure
+    }
+
+    /// Prints the message, if any, and gives the status to throw.
+    func reported() -> ExitCode {
+        if let message { printError(message) }
+        return code
     }
 }

@@ -81,6 +81,9 @@ final class ProgressReporter {
         line += String(format: "  %.2f s  %.0f samples/s", report.seconds, report.samplesPerSecond)
         if let steps = report.stepTimes {
             line += "  step \(StepTimeSummary.text(seconds: steps.median)) (p99 \(StepTimeSummary.text(seconds: steps.p99)))"
+            if let exchange = report.exchangeSeconds, steps.steps > 0 {
+                line += "  exchange \(StepTimeSummary.text(seconds: exchange / Double(steps.steps)))/step"
+            }
         }
         output.write((live ? "\r\u{1B}[2K" : "") + line + "\n")
     }
@@ -94,7 +97,9 @@ final class ProgressReporter {
         }
         var line = "done: \(summary.stopReason) after \(summary.epochs.count) epoch\(summary.epochs.count == 1 ? "" : "s")"
         if let testAccuracy { line += String(format: ", test accuracy %.2f%%", testAccuracy * 100) }
-        line += String(format: ", %.2f s training on %d thread%@", summary.trainingSeconds, summary.plan.effectiveThreads, summary.plan.effectiveThreads == 1 ? "" : "s")
+        let plan = summary.plan, threads = "\(plan.effectiveThreads) thread\(plan.effectiveThreads == 1 ? "" : "s")"
+        line += String(format: ", %.2f s training on ", summary.trainingSeconds)
+            + (plan.processes > 1 ? "\(plan.processes) processes of \(threads)" : threads)
         if let path = command.save { line += ", saved to \(path)" }
         output.write(line + "\n")
     }
@@ -122,6 +127,8 @@ struct EpochLine: Encodable {
     let learning_rate: Float
     /// Its keys (steps, median, p90, p99, max) read the same in snake case.
     let step_seconds: StepTimeSummary?
+    /// Seconds of the epoch spent exchanging gradients with the other processes (ann-mpi).
+    let exchange_seconds: Double?
 
     init(_ report: EpochReport) {
         epoch = report.epoch
@@ -133,6 +140,7 @@ struct EpochLine: Encodable {
         samples_per_second = report.samplesPerSecond
         learning_rate = report.learningRate
         step_seconds = report.stepTimes
+        exchange_seconds = report.exchangeSeconds
     }
 }
 
@@ -163,6 +171,7 @@ struct SummaryLine: Encodable {
     let load_seconds: Double
     let threads: Int
     let shards: Int
+    let processes: Int
     let workers: Int
     let kernel_threads: Int
     let epochs_run: Int
@@ -175,6 +184,7 @@ struct SummaryLine: Encodable {
         load_seconds = loadSeconds
         threads = summary.plan.effectiveThreads
         shards = summary.plan.shards
+        processes = summary.plan.processes
         workers = summary.plan.workers
         kernel_threads = summary.plan.kernelThreads
         epochs_run = summary.epochs.count

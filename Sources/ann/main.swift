@@ -1,0 +1,3 @@
+import ANNCommandLine
+
+ANNCommand.main()
