@@ -26,6 +26,8 @@ struct InfoCommand: ParsableCommand {
             OpenMP default threads: \(profile.openMPThreads)
             dense kernel vectors: \(vectors)
             subnormal floats: \(subnormals)
+            bfloat16 products (--precision bf16): \(profile.hasBFloat16Instructions
+                ? "AVX512-BF16 (VDPBF16PS)" : "portable: operands rounded to bfloat16, multiplied in fp32 (no AMX or AVX512-BF16 here)")
 
             """)
     }
@@ -38,6 +40,7 @@ struct InfoLine: Encodable {
     let openmp_threads: Int
     let vector_width: Int
     let flushes_subnormals: Bool
+    let bfloat16_instructions: Bool
 
     init(_ profile: MachineProfile) {
         cpu = profile.cpuName
@@ -45,5 +48,6 @@ struct InfoLine: Encodable {
         openmp_threads = profile.openMPThreads
         vector_width = profile.vectorWidth
         flushes_subnormals = profile.flushesSubnormals
+        bfloat16_instructions = profile.hasBFloat16Instructions
     }
 }

@@ -162,6 +162,7 @@ struct SummaryLine: Encodable {
         let target_accuracy: Double?
         let patience: Int?
         let subnormals: String
+        let precision: String
         let shards: Int
     }
 
@@ -195,6 +196,6 @@ struct SummaryLine: Encodable {
             lr: settings.learningRate, schedule: settings.schedule.rawValue, momentum: settings.momentum,
             l1: settings.l1, l2: settings.l2, seed: settings.seed, validation_size: settings.validationSize,
             target_accuracy: settings.targetAccuracy, patience: settings.patience,
-            subnormals: settings.subnormals.rawValue, shards: summary.plan.shards)
+            subnormals: settings.subnormals.rawValue, precision: settings.precision.rawValue, shards: summary.plan.shards)
     }
 }

@@ -8,6 +8,7 @@ extension Loss: ExpressibleByArgument {}
 extension LearningRateSchedule: ExpressibleByArgument {}
 extension Initialization: ExpressibleByArgument {}
 extension Subnormals: ExpressibleByArgument {}
+extension Precision: ExpressibleByArgument {}
 
 /// `ann train`.
 public struct TrainCommand: ParsableCommand {
@@ -64,6 +65,9 @@ public struct TrainCommand: ParsableCommand {
 
     @Option(help: "Subnormal floats (below 1.2e-38): flush (to zero, the default) or keep (IEEE; slow on many Intel CPUs).")
     var subnormals = Subnormals.flush
+
+    @Option(help: "Operands of the matrix products: fp32, or bf16 (bfloat16 operands, fp32 sums and weights; fast on CPUs with AVX512-BF16).")
+    var precision = Precision.fp32
 
     @Option(help: "Seed for the initial weights and the sample order.")
     var seed: UInt64 = 1
@@ -126,6 +130,9 @@ public struct TrainCommand: ParsableCommand {
         }
         guard let setup else { throw ExitCode.failure }
         for line in setup.announcements { reporter?.announce(line) }
+        if precision == .bf16 && !MachineProfile.current.hasBFloat16Instructions {
+            reporter?.warn("this CPU has neither AMX nor AVX512-BF16: bf16 runs the portable path, operands rounded to bfloat16 and multiplied in fp32, no faster than fp32")
+        }
         let (trainer, training, test, settings, store, loadSeconds) =
             (setup.trainer, setup.training, setup.test, setup.settings, setup.store, setup.loadSeconds)
 
@@ -205,7 +212,7 @@ public struct TrainCommand: ParsableCommand {
             trainer: trainer, training: training, test: test, settings: settings, store: store, loadSeconds: loadSeconds,
             announcements: [
                 "loaded \(training.count) training and \(test.count) test samples from \(directory.path) in \(String(format: "%.2f", loadSeconds)) s",
-                "network \(layers) \(activation.rawValue) \(output.rawValue) \(loss.rawValue); \(trainer.plan)",
+                "network \(layers) \(activation.rawValue) \(output.rawValue) \(loss.rawValue)\(precision == .bf16 ? " bf16" : ""); \(trainer.plan)",
             ])
     }
 
@@ -241,6 +248,7 @@ public struct TrainCommand: ParsableCommand {
                 ("learning rate", "\(settings.learningRate) (\(settings.schedule.rawValue))"),
                 ("momentum", "\(settings.momentum)"), ("L1", "\(settings.l1)"), ("L2", "\(settings.l2)"),
                 ("seed", "\(settings.seed)"), ("subnormals", settings.subnormals.rawValue),
+                ("precision", settings.precision.rawValue),
                 ("stopped", summary.stopReason.description),
             ],
             timing: [
@@ -309,6 +317,7 @@ public struct TrainCommand: ParsableCommand {
         settings.threads = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, processesHere))
         settings.shards = shards
         settings.subnormals = subnormals
+        settings.precision = precision
         settings.seed = seed
         settings.validationSize = validationSize
         settings.targetAccuracy = targetAccuracy

@@ -17,7 +17,7 @@ extension ConfigurationError {
         "epochs": "--epochs", "batchSize": "--batch-size", "learningRate": "--lr", "schedule": "--schedule",
         "momentum": "--momentum", "l1": "--l1", "l2": "--l2", "threads": "--threads", "shards": "--shards",
         "seed": "--seed", "validationSize": "--validation-size", "targetAccuracy": "--target-accuracy",
-        "patience": "--patience", "subnormals": "--subnormals", "configuration": "--resume",
+        "patience": "--patience", "subnormals": "--subnormals", "precision": "--precision", "configuration": "--resume",
     ]
 
     /// The error as `ann` reports it: flags where the library names properties.

@@ -1,6 +1,7 @@
 // Naive reference twins of the fast kernels: the plainest loops that say what
 // each kernel means, in double precision where it sums, with libm's functions.
 #include <math.h>
+#include <string.h>
 
 #include "CANNReference.h"
 
@@ -131,4 +132,25 @@ void ann_ref_sgd_momentum_step(float *w, float *v, const float *grad, size_t n,
 void ann_ref_sum_into(float *dst, const float *const *sources, int source_count, size_t n) {
     for (size_t i = 0; i < n; i++)
         for (int s = 0; s < source_count; s++) dst[i] += sources[s][i];
+}
+
+static double ref_from_bf16(uint32_t h) {
+    uint32_t u = h << 16;
+    float x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+void ann_ref_gemm_bf16(float *C, const uint32_t *A, const uint32_t *B, const float *bias, const float *gate,
+                       int M, int N, int pairs, int activation) {
+    for (int m = 0; m < M; m++)
+        for (int n = 0; n < N; n++) {
+            double s = 0.0;
+            for (int q = 0; q < pairs; q++) {
+                uint32_t a = A[(size_t)m * pairs + q], b = B[(size_t)q * N + n];
+                s += ref_from_bf16(a & 0xFFFFu) * ref_from_bf16(b & 0xFFFFu) + ref_from_bf16(a >> 16) * ref_from_bf16(b >> 16);
+            }
+            size_t at = (size_t)m * N + n;
+            C[at] = gate ? (float)s * ref_slope(activation, gate[at]) : ref_activate(activation, (float)(s + (bias ? bias[n] : 0.0)));
+        }
 }

@@ -14,12 +14,17 @@ public struct MachineProfile: Sendable, Codable, Equatable {
     public let vectorWidth: Int
     /// Whether the engine can flush subnormal floats here (``Subnormals/flush``).
     public let flushesSubnormals: Bool
+    /// Whether ``Precision/bf16`` runs on bfloat16 instructions here
+    /// (AVX512-BF16), rather than on operands rounded to bfloat16 and
+    /// multiplied in fp32, which is no faster than fp32.
+    public let hasBFloat16Instructions: Bool
 
     /// This machine, as this process sees it.
     public static var current: MachineProfile {
         MachineProfile(
             cpuName: cpuModelName(), cores: ShardPlan.availableCores, openMPThreads: Int(ann_openmp_max_threads()),
-            vectorWidth: Int(ann_dense_vector_width()), flushesSubnormals: FloatingPointMode.canFlush)
+            vectorWidth: Int(ann_dense_vector_width()), flushesSubnormals: FloatingPointMode.canFlush,
+            hasBFloat16Instructions: ann_bf16_path() == Int32(ANN_BF16_AVX512))
     }
 }
 

@@ -31,9 +31,10 @@ final class FloatBuffer {
     deinit { UnsafeMutableRawPointer(pointer).deallocate() }
 }
 
-/// Owned storage for `Int32`s (labels, predictions, sample order).
-final class Int32Buffer {
-    let pointer: UnsafeMutablePointer<Int32>
+/// Owned, zeroed storage for integers, allocated once: labels, predictions
+/// and the sample order (`Int32`), pairs of bfloat16 values (`UInt32`).
+final class IntegerBuffer<Element: FixedWidthInteger> {
+    let pointer: UnsafeMutablePointer<Element>
     let count: Int
 
     init(count: Int) {
@@ -44,3 +45,7 @@ final class Int32Buffer {
 
     deinit { pointer.deallocate() }
 }
+
+typealias Int32Buffer = IntegerBuffer<Int32>
+/// Pairs of bfloat16 values, two to a 32-bit word.
+typealias BFloat16PairBuffer = IntegerBuffer<UInt32>

@@ -28,16 +28,21 @@ final class ShardWorkspace {
     var correct: Int = 0
     /// Confusion counts (true × predicted) of this worker's share of an evaluation.
     let confusion: UnsafeMutablePointer<Int>
+    /// The bfloat16 operands of a mixed-precision step, when it is one.
+    let bfloat16: BFloat16Activations?
 
     /// Buffers for up to `capacity` samples and a gradient block of their own.
-    convenience init(architecture: NetworkArchitecture, capacity: Int) {
+    convenience init(architecture: NetworkArchitecture, capacity: Int, precision: Precision = .fp32) {
         let own = FloatBuffer(count: architecture.layout.count)
-        self.init(architecture: architecture, capacity: capacity, gradient: own.pointer, owning: own)
+        self.init(architecture: architecture, capacity: capacity, gradient: own.pointer, owning: own, precision: precision)
     }
 
     /// Buffers for up to `capacity` samples writing their gradient at
     /// `gradient`, which the caller keeps alive (`owning` it, or longer).
-    init(architecture: NetworkArchitecture, capacity: Int, gradient: UnsafeMutablePointer<Float>, owning: FloatBuffer? = nil) {
+    init(
+        architecture: NetworkArchitecture, capacity: Int, gradient: UnsafeMutablePointer<Float>, owning: FloatBuffer? = nil,
+        precision: Precision = .fp32
+    ) {
         self.capacity = capacity
         self.architecture = architecture
         layout = architecture.layout
@@ -51,6 +56,7 @@ final class ShardWorkspace {
         labels = Int32Buffer(count: capacity)
         targets = FloatBuffer(count: capacity * classes)
         predictions = Int32Buffer(count: capacity)
+        bfloat16 = precision == .bf16 ? BFloat16Activations(architecture: architecture, capacity: capacity) : nil
         confusion = .allocate(capacity: classes * classes)
         confusion.initialize(repeating: 0, count: classes * classes)
     }

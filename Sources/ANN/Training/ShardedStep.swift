@@ -17,6 +17,8 @@ struct ShardedStep {
     let step: TrainingStep
     let reduction: GradientReduction
     let optimizer: Optimizer
+    /// The weights' bfloat16 copies, in a mixed-precision run (made before each step).
+    let weights16: BFloat16Weights?
     /// Whether the loss needs dense targets (MSE) rather than labels.
     let denseTargets: Bool
     /// The floating-point mode every member computes in.
@@ -40,7 +42,9 @@ struct ShardedStep {
         source.load(
             into: workspace, indices: order + steps.first(index) + range.lowerBound, first: 0, rows: range.count,
             denseTargets: denseTargets, threads: step.kernelThreads)
-        step.run(workspace, rows: range.count, parameters: optimizer.parameters, gradientScale: 1 / Float(rows))
+        step.run(
+            workspace, rows: range.count, parameters: optimizer.parameters, gradientScale: 1 / Float(rows),
+            weights16: weights16)
         reduction.record(shard: shard, loss: workspace.lossSum, correct: workspace.correct)
     }
 

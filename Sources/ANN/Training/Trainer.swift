@@ -1,3 +1,4 @@
+import CANNKernels
 import Dispatch
 import Foundation
 
@@ -26,6 +27,8 @@ public final class Trainer {
     private let evaluationStep: TrainingStep
     private let reduction: GradientReduction
     private let denseTargets: Bool
+    /// The weights' bfloat16 copies, in a mixed-precision run.
+    private let weights16: BFloat16Weights?
     /// The processes training with this one, if any.
     private let group: (any ProcessGroup)?
 
@@ -90,10 +93,14 @@ public final class Trainer {
             index < plan.localShards.count
                 ? ShardWorkspace(
                     architecture: architecture, capacity: capacity,
-                    gradient: reduction.block(plan.localShards.lowerBound + index))
+                    gradient: reduction.block(plan.localShards.lowerBound + index), precision: configuration.precision)
                 : ShardWorkspace(architecture: architecture, capacity: capacity)
         }
-        step = TrainingStep(architecture: architecture, layout: layout, kernelThreads: plan.kernelThreads)
+        let bf16 = configuration.precision == .bf16
+        step = TrainingStep(
+            architecture: architecture, layout: layout, kernelThreads: plan.kernelThreads,
+            bfloat16Path: bf16 ? ann_bf16_path() : nil)
+        weights16 = bf16 ? BFloat16Weights(layout: layout) : nil
         evaluationStep = TrainingStep(architecture: architecture, layout: layout, kernelThreads: 1)
         denseTargets = architecture.loss == .meanSquaredError
         shuffler = SeededGenerator(seed: configuration.seed ^ 0x5EED_0F_5A3B_1E5)
@@ -444,7 +451,7 @@ public final class Trainer {
         data.withSampleSource { source in
             let work = ShardedStep(
                 steps: steps, plan: plan, workspaces: workspaces, source: source, order: order,
-                step: step, reduction: reduction, optimizer: optimizer, denseTargets: denseTargets,
+                step: step, reduction: reduction, optimizer: optimizer, weights16: weights16, denseTargets: denseTargets,
                 subnormals: configuration.subnormals)
             let team = ShardTeam(members: plan.workers, exchanges: group != nil)
             func coordinate() -> Result<StopReason?, TrainingError> {
@@ -452,6 +459,7 @@ public final class Trainer {
                     try runSteps(steps, run: run, progress: progress, stopRequested: stopRequested) {
                         (step, wantsStop) throws(TrainingError) -> StepOutcome in
                         var failure: ProcessGroupError?
+                        weights16?.refresh(from: optimizer.parameters, threads: 1)
                         team.run(
                             step: step, parts: work.parts(step),
                             runShard: { work.runShard(step: step, shard: $0) },
@@ -497,11 +505,14 @@ public final class Trainer {
     /// kernels: load, the step's passes, the update.
     private func trainStep(data: Dataset, order: UnsafePointer<Int32>, steps: EpochSteps, step index: Int) -> StepOutcome {
         let rows = steps.rows(index), workspace = workspaces[0]
+        weights16?.refresh(from: optimizer.parameters, threads: plan.kernelThreads)
         data.withSampleSource { source in
             source.load(
                 into: workspace, indices: order + steps.first(index), first: 0, rows: rows,
                 denseTargets: denseTargets, threads: plan.kernelThreads)
-            step.run(workspace, rows: rows, parameters: optimizer.parameters, gradientScale: 1 / Float(rows))
+            step.run(
+                workspace, rows: rows, parameters: optimizer.parameters, gradientScale: 1 / Float(rows),
+                weights16: weights16)
         }
         optimizer.step(gradient: workspace.gradient, learningRate: steps.learningRate(index), threads: plan.kernelThreads)
         return StepOutcome(loss: workspace.lossSum, correct: workspace.correct, stop: false)
@@ -535,6 +546,7 @@ public final class Trainer {
             ("targetAccuracy", text(saved.targetAccuracy), text(given.targetAccuracy)),
             ("patience", text(saved.patience), text(given.patience)),
             ("subnormals", saved.subnormals.rawValue, given.subnormals.rawValue),
+            ("precision", saved.precision.rawValue, given.precision.rawValue),
             ("inputScale", text(saved.inputScale), text(given.inputScale)),
         ]
         return pairs.filter { $0.1 != $0.2 }.map { "`\($0.0)` was \($0.1), now \($0.2)" }.joined(separator: ", ")

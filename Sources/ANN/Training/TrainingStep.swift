@@ -11,21 +11,35 @@ struct TrainingStep {
     let layout: ParameterLayout
     /// OpenMP threads inside each kernel: more than 1 only when the minibatch is one shard.
     let kernelThreads: Int
+    /// The bfloat16 product to run (an `ANN_BF16_*` path) in a
+    /// mixed-precision step; nil for fp32.
+    let bfloat16Path: Int32?
 
-    init(architecture: NetworkArchitecture, layout: ParameterLayout, kernelThreads: Int) {
+    init(architecture: NetworkArchitecture, layout: ParameterLayout, kernelThreads: Int, bfloat16Path: Int32? = nil) {
         self.architecture = architecture
         self.layout = layout
         self.kernelThreads = kernelThreads
+        self.bfloat16Path = bfloat16Path
     }
 
     /// Forward, loss and backward over the `rows` samples loaded in
-    /// `workspace`, with the weights `parameters`. `gradientScale` is 1 over
+    /// `workspace`, with the weights `parameters` (and, in a mixed-precision
+    /// step, their bfloat16 copies `weights16`). `gradientScale` is 1 over
     /// the minibatch's size, so that the shards' gradients add up to the
     /// gradient of the minibatch's mean loss.
-    func run(_ workspace: ShardWorkspace, rows: Int, parameters: UnsafePointer<Float>, gradientScale: Float) {
-        forward(workspace, rows: rows, parameters: parameters)
-        workspace.lossSum = outputLoss(workspace, rows: rows, gradientScale: gradientScale)
-        backward(workspace, rows: rows, parameters: parameters)
+    func run(
+        _ workspace: ShardWorkspace, rows: Int, parameters: UnsafePointer<Float>, gradientScale: Float,
+        weights16: BFloat16Weights? = nil
+    ) {
+        if let path = bfloat16Path, let weights16, let operands = workspace.bfloat16 {
+            forward16(workspace, operands, rows: rows, parameters: parameters, weights16: weights16, path: path)
+            workspace.lossSum = outputLoss(workspace, rows: rows, gradientScale: gradientScale)
+            backward16(workspace, operands, rows: rows, weights16: weights16, path: path)
+        } else {
+            forward(workspace, rows: rows, parameters: parameters)
+            workspace.lossSum = outputLoss(workspace, rows: rows, gradientScale: gradientScale)
+            backward(workspace, rows: rows, parameters: parameters)
+        }
         var correct = 0
         for i in 0..<rows where workspace.predictions.pointer[i] == workspace.labels.pointer[i] { correct += 1 }
         workspace.correct = correct
@@ -84,6 +98,53 @@ struct TrainingStep {
                 outputGradient, workspace.activations[l].pointer, parameters + layer.weightOffset,
                 Int32(rows), Int32(layer.inputs), Int32(layer.outputs), architecture.activation.kernelKind,
                 Int32(kernelThreads))
+            swap(&outputGradient, &inputGradient)
+        }
+    }
+
+    // MARK: Mixed precision
+
+    /// The forward pass with bfloat16 operands: each layer's input rounded,
+    /// multiplied by the rounded weights, the sums, bias and activation fp32.
+    func forward16(
+        _ workspace: ShardWorkspace, _ operands: BFloat16Activations, rows: Int, parameters: UnsafePointer<Float>,
+        weights16: BFloat16Weights, path: Int32
+    ) {
+        let layers = layout.layers, n = Int32(rows)
+        for (l, layer) in layers.enumerated() {
+            let activation = l + 1 < layers.count ? architecture.activation.kernelKind : Int32(ANN_IDENTITY)
+            ann_bf16_pairs_along_rows(operands.input.pointer, workspace.activations[l].pointer, n, Int32(layer.inputs), Int32(kernelThreads))
+            ann_gemm_bf16(
+                workspace.activations[l + 1].pointer, operands.input.pointer, weights16.forward(l),
+                parameters + layer.biasOffset, nil, n, Int32(layer.outputs), Int32((layer.inputs + 1) / 2), activation,
+                path, Int32(kernelThreads))
+        }
+    }
+
+    /// The backward pass with bfloat16 operands: dW = dYᵀ·X and dX = dY·W
+    /// (then through the previous activation's slope) with the batch and
+    /// the outputs in pairs; db sums the fp32 dY.
+    func backward16(
+        _ workspace: ShardWorkspace, _ operands: BFloat16Activations, rows: Int, weights16: BFloat16Weights, path: Int32
+    ) {
+        var outputGradient = workspace.deltaA.pointer, inputGradient = workspace.deltaB.pointer
+        let gradient = workspace.gradient, n = Int32(rows)
+        for l in stride(from: layout.layers.count - 1, through: 0, by: -1) {
+            let layer = layout.layers[l], input = workspace.activations[l].pointer
+            let out = Int32(layer.outputs), inputs = Int32(layer.inputs)
+            // No inputs: the kernel sums the bias gradient alone.
+            ann_dense_backward(nil, nil, gradient + layer.biasOffset, outputGradient, nil, nil, n, 0, out, Int32(ANN_IDENTITY), 1)
+            ann_bf16_pairs_down_columns_transposed(operands.gradientDown.pointer, outputGradient, n, out, Int32(kernelThreads))
+            ann_bf16_pairs_down_columns(operands.inputDown.pointer, input, n, inputs, Int32(kernelThreads))
+            ann_gemm_bf16(
+                gradient + layer.weightOffset, operands.gradientDown.pointer, operands.inputDown.pointer, nil, nil,
+                out, inputs, Int32((rows + 1) / 2), Int32(ANN_IDENTITY), path, Int32(kernelThreads))
+            if l > 0 {
+                ann_bf16_pairs_along_rows(operands.gradient.pointer, outputGradient, n, out, Int32(kernelThreads))
+                ann_gemm_bf16(
+                    inputGradient, operands.gradient.pointer, weights16.backward(l), nil, input, n, inputs,
+                    Int32((layer.outputs + 1) / 2), architecture.activation.kernelKind, path, Int32(kernelThreads))
+            }
             swap(&outputGradient, &inputGradient)
         }
     }

@@ -39,6 +39,41 @@ void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,
                         const float *X, const float *W, int B, int in, int out,
                         int input_activation, int threads);
 
+// MARK: bfloat16 products (mixed precision)
+
+// Which bfloat16 product a CPU runs: VDPBF16PS where it has AVX512-BF16, else
+// the operands widened to fp32 (exact products; the same numbers, added in
+// another order).
+enum { ANN_BF16_PORTABLE = 0, ANN_BF16_AVX512 = 1 };
+int ann_bf16_path(void);
+
+// C (M, N) = Σ_p a(i, p)·b(p, j) with bfloat16 operands and fp32 sums,
+// the operands in pairs along p (p padded to an even count with zeros):
+//   A: row pairs, M rows of `pairs` words, word (i, q) = a(i, 2q) | a(i, 2q+1) << 16;
+//   B: VNNI pairs, `pairs` rows of N words, word (q, j) = b(2q, j) | b(2q+1, j) << 16.
+// Then C = g(C + bias) (bias (N) or NULL, g the activation kind), or, given
+// gate (M, N), C ⊙= g'(gate) (the input gradient through the previous
+// layer's activation, g' written from that layer's output). `path` is an
+// ANN_BF16_* value (an unavailable one runs the portable path).
+void ann_gemm_bf16(float *C, const uint32_t *A, const uint32_t *B, const float *bias, const float *gate,
+                   int M, int N, int pairs, int activation, int path, int threads);
+
+// The pairs, from an fp32 matrix src (rows, cols), rounded to bfloat16 (to
+// nearest even) and padded with zeros to an even count, with up to `threads`
+// OpenMP threads:
+//   along rows:             dst (rows, ⌈cols/2⌉),  word (r, q) = src[r, 2q], src[r, 2q+1]
+//   along rows, transposed: dst (⌈cols/2⌉, rows),  word (q, r) = the same pair
+//   down columns:           dst (⌈rows/2⌉, cols),  word (q, c) = src[2q, c], src[2q+1, c]
+//   down columns, transposed: dst (cols, ⌈rows/2⌉), word (c, q) = the same pair
+// A dense layer Y = X·Wᵀ, X (B, in), W (out, in), dY (B, out), takes:
+//   forward  Y  = A: X along rows,                B: W along rows, transposed;
+//   backward dW = A: dY down columns, transposed, B: X down columns;
+//            dX = A: dY along rows,               B: W down columns.
+void ann_bf16_pairs_along_rows(uint32_t *dst, const float *src, int rows, int cols, int threads);
+void ann_bf16_pairs_along_rows_transposed(uint32_t *dst, const float *src, int rows, int cols, int threads);
+void ann_bf16_pairs_down_columns(uint32_t *dst, const float *src, int rows, int cols, int threads);
+void ann_bf16_pairs_down_columns_transposed(uint32_t *dst, const float *src, int rows, int cols, int threads);
+
 // MARK: Outputs and losses (row by row over (B, C) batches)
 
 // Row-wise softmax, shifted by the row maximum for stability.

@@ -30,6 +30,9 @@ void ann_ref_sgd_momentum_step(float *w, float *v, const float *grad, size_t n,
                                float lr, float momentum, float l1, float l2);
 void ann_ref_sum_into(float *dst, const float *const *sources, int source_count,
                       size_t n);
+// The bfloat16 product of ann_gemm_bf16, its sums in double.
+void ann_ref_gemm_bf16(float *C, const uint32_t *A, const uint32_t *B, const float *bias, const float *gate,
+                       int M, int N, int pairs, int activation);
 
 #ifdef __cplusplus
 }

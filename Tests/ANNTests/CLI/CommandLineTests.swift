@@ -45,18 +45,24 @@ struct CommandLineTests {
         #expect(result.standardError.contains("--threads"))
     }
 
-    @Test("--subnormals takes flush or keep, names itself otherwise, and reaches the summary")
-    func subnormalsFlag() throws {
-        let refused = try AnnCommand.run(["train", "--subnormals", "sometimes"])
+    static let choiceFlags: [(flag: String, bad: String, good: String, summaryKey: String)] = [
+        ("--subnormals", "sometimes", "keep", "subnormals"), ("--precision", "fp16", "bf16", "precision"),
+    ]
+
+    @Test("a choice flag refuses what it does not know by name, and its choice reaches the summary",
+          arguments: choiceFlags.indices)
+    func choiceFlag(index: Int) throws {
+        let (flag, bad, good, key) = Self.choiceFlags[index]
+        let refused = try AnnCommand.run(["train", flag, bad])
         #expect(refused.status == 64)
-        #expect(refused.standardError.contains("--subnormals"))
+        #expect(refused.standardError.contains(flag))
         let directory = try ScratchDirectory()
         try writeSmallDataSet(to: directory)
         let result = try AnnCommand.run([
-            "train", "--data-dir", directory.path, "--layers", "16,8,4", "--epochs", "1", "--json", "--subnormals", "keep",
+            "train", "--data-dir", directory.path, "--layers", "16,8,4", "--epochs", "1", "--json", flag, good,
         ])
         #expect(result.status == 0, "\(result.standardError)")
-        #expect(result.standardOutput.contains("\"subnormals\":\"keep\""))
+        #expect(result.standardOutput.contains("\"\(key)\":\"\(good)\""))
     }
 
     static let badFiles: [(String, @Sendable (ScratchDirectory) throws -> Void, String)] = [
@@ -154,6 +160,7 @@ struct CommandLineTests {
         #expect((object["cores"] as? Int ?? 0) >= 1)
         #expect([8, 16].contains(object["vector_width"] as? Int ?? 0))
         #expect(object["flushes_subnormals"] as? Bool != nil)
+        #expect(object["bfloat16_instructions"] as? Bool != nil)
 
         let text = try AnnCommand.run(["info"])
         #expect(text.status == 0)

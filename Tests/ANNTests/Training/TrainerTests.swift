@@ -82,6 +82,29 @@ struct TrainerTests {
         #expect(four == one)
     }
 
+    /// Mixed precision rounds the products' operands to bfloat16: within a
+    /// few percent of fp32's weights after a short run, learning as well,
+    /// and still the same bits on any number of threads and shards' workers.
+    @Test("bf16: learns, stays near fp32, and the thread count changes no bit", arguments: [1, 2])
+    func mixedPrecision(shards: Int) throws {
+        func train(threads: Int, precision: Precision, epochs: Int = 2) throws -> TrainingSummary {
+            var settings = Self.configuration(threads: threads, epochs: epochs, shards: shards)
+            settings.precision = precision
+            return try Trainer(
+                network: Network(architecture: NetworkArchitecture(layerSizes: [16, 12, 4]), seed: 42), configuration: settings
+            ).train(on: clusteredDataset(samples: 400))
+        }
+        let one = try train(threads: 1, precision: .bf16)
+        for threads in [2, 3] {
+            #expect(try train(threads: threads, precision: .bf16).network.parameters == one.network.parameters)
+        }
+        let full = try train(threads: 1, precision: .fp32)
+        #expect(one.network.parameters != full.network.parameters)
+        #expect(maxRelativeError(one.network.parameters, full.network.parameters) < 0.05)
+        let learned = try train(threads: 2, precision: .bf16, epochs: 20)
+        #expect(try learned.network.evaluate(on: clusteredDataset(samples: 400)).accuracy == 1.0)
+    }
+
     @Test("different shard counts round differently, and agree to rounding")
     func shardCountsAgreeToRounding() throws {
         let one = try Self.train(threads: 2, epochs: 1, shards: 1).network.parameters

@@ -1,0 +1,376 @@
+// bfloat16 products for mixed-precision training: operands rounded to
+// bfloat16 (the top half of an fp32), their products summed in fp32.
+//
+// A product C (M, N) = Σ_p a(i, p)·b(p, j) takes its operands in pairs along
+// p, the layout of VDPBF16PS, which multiplies two bfloat16 pairs and adds
+// both products into an fp32 lane: A as row pairs (row i's a(i, 2q) and
+// a(i, 2q+1) in one 32-bit word, rows `pairs` words apart) and B as VNNI
+// pairs (b(2q, j) and b(2q+1, j) in one word, pair rows N words apart). The
+// layout helpers below make them from fp32 matrices; a dense layer's three
+// products each take one arrangement of X or dY and one of W.
+//
+// Paths, chosen at run time: VDPBF16PS on CPUs with AVX512-BF16 (Zen 4,
+// Cooper Lake, Sapphire Rapids and later); elsewhere the same pairs widened
+// to fp32 and multiplied there (bfloat16 products are exact in fp32). Each
+// adds in one fixed order whatever the thread count; the two orders differ.
+#include <string.h>
+
+#include "CANNKernels.h"
+#include "activation_math.h"
+#include "fp_mode.h"
+#include "team.h"
+#include "vector.h"
+
+// Round to nearest even; a NaN stays a (quiet) NaN. A select, not a
+// branch, so that loops of it vectorize.
+ANN_INLINE uint32_t to_bf16(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    uint32_t rounded = (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
+    return (u & 0x7FFFFFFFu) > 0x7F800000u ? (u >> 16) | 0x40u : rounded;
+}
+
+ANN_INLINE uint32_t pair(float even, float odd) { return to_bf16(even) | to_bf16(odd) << 16; }
+
+// MARK: Layouts
+
+ANN_MULTIVERSION
+static void along_rows(uint32_t *dst, const float *src, int rows, int cols, int first, int last) {
+    (void)rows;
+    int pairs = (cols + 1) / 2;
+    for (int r = first; r < last; r++) {
+        const float *s = src + (size_t)r * cols;
+        uint32_t *d = dst + (size_t)r * pairs;
+        for (int q = 0; q < cols / 2; q++) d[q] = pair(s[2 * q], s[2 * q + 1]);
+        if (cols % 2) d[pairs - 1] = pair(s[cols - 1], 0.0f);
+    }
+}
+
+// A 16 × 16 transpose of words in four rounds, each swapping the off-diagonal
+// b × b blocks of every 2b × 2b block (b = 8, 4, 2, 1): rows i and i + b
+// trade halves of each 2b-lane chunk.
+#define LO8 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23
+#define HI8 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31
+#define LO4 0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27
+#define HI4 4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31
+#define LO2 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29
+#define HI2 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31
+#define LO1 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30
+#define HI1 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31
+typedef uint32_t ann_vu16 __attribute__((vector_size(64), aligned(4)));
+
+#define TRANSPOSE_ROUND(b)                                                      \
+    for (int i = 0; i < 16; i++)                                               \
+        if (!(i & b)) {                                                        \
+            ann_vu16 x = v[i], y = v[i + b];                                   \
+            v[i] = __builtin_shufflevector(x, y, LO##b);                       \
+            v[i + b] = __builtin_shufflevector(x, y, HI##b);                   \
+        }
+
+ANN_INLINE void transpose_words16(uint32_t *dst, size_t dst_stride, const uint32_t *src, int rows, int columns) {
+    ann_vu16 v[16];
+    if (rows == 16) {
+        for (int r = 0; r < 16; r++) memcpy(&v[r], src + (size_t)r * 16, sizeof v[r]);
+    } else {
+        memset(v, 0, sizeof v);
+        for (int r = 0; r < rows; r++) memcpy(&v[r], src + (size_t)r * 16, sizeof v[r]);
+    }
+    TRANSPOSE_ROUND(8)
+    TRANSPOSE_ROUND(4)
+    TRANSPOSE_ROUND(2)
+    TRANSPOSE_ROUND(1)
+    if (rows == 16) {
+        for (int c = 0; c < columns; c++) memcpy(dst + (size_t)c * dst_stride, &v[c], sizeof v[c]);
+    } else {
+        for (int c = 0; c < columns; c++)
+            for (int r = 0; r < rows; r++) dst[(size_t)c * dst_stride + r] = v[c][r];
+    }
+}
+
+// Blocks of 16 rows by 16 pairs: made along the rows, then transposed in
+// registers, each destination row getting up to 16 words at once. Units:
+// blocks of 16 rows.
+ANN_MULTIVERSION
+static void along_rows_transposed(uint32_t *dst, const float *src, int rows, int cols, int first, int last) {
+    int pairs = (cols + 1) / 2;
+    uint32_t block[16 * 16];
+    for (int r0 = 16 * first; r0 < rows && r0 < 16 * last; r0 += 16) {
+        int r1 = r0 + 16 < rows ? r0 + 16 : rows;
+        for (int q0 = 0; q0 < pairs; q0 += 16) {
+            int q1 = q0 + 16 < pairs ? q0 + 16 : pairs;
+            for (int r = r0; r < r1; r++) {
+                const float *s = src + (size_t)r * cols;
+                uint32_t *b = block + (size_t)(r - r0) * 16;
+                if (2 * q1 <= cols) {
+                    for (int q = q0; q < q1; q++) b[q - q0] = pair(s[2 * q], s[2 * q + 1]);
+                } else {
+                    for (int q = q0; q < q1; q++) b[q - q0] = pair(s[2 * q], 2 * q + 1 < cols ? s[2 * q + 1] : 0.0f);
+                }
+            }
+            transpose_words16(dst + (size_t)q0 * rows + r0, (size_t)rows, block, r1 - r0, q1 - q0);
+        }
+    }
+}
+
+// Units: pairs of rows.
+ANN_MULTIVERSION
+static void down_columns(uint32_t *dst, const float *src, int rows, int cols, int first, int last) {
+    for (int q = first; q < last; q++) {
+        const float *even = src + (size_t)(2 * q) * cols;
+        const float *odd = 2 * q + 1 < rows ? even + cols : 0;
+        uint32_t *d = dst + (size_t)q * cols;
+        for (int c = 0; c < cols; c++) d[c] = pair(even[c], odd ? odd[c] : 0.0f);
+    }
+}
+
+// Blocks of 32 columns, the units: the two source rows' stretch and the
+// destination's rows stay in L1.
+static void down_columns_transposed(uint32_t *dst, const float *src, int rows, int cols, int first, int last) {
+    int pairs = (rows + 1) / 2;
+    for (int c0 = 32 * first; c0 < cols && c0 < 32 * last; c0 += 32) {
+        int c1 = c0 + 32 < cols ? c0 + 32 : cols;
+        for (int q = 0; q < pairs; q++) {
+            const float *even = src + (size_t)(2 * q) * cols;
+            const float *odd = 2 * q + 1 < rows ? even + cols : 0;
+            for (int c = c0; c < c1; c++) dst[(size_t)c * pairs + q] = pair(even[c], odd ? odd[c] : 0.0f);
+        }
+    }
+}
+
+typedef void (*layout_worker)(uint32_t *, const float *, int, int, int, int);
+
+// Splits `units` of a layout over up to `threads` OpenMP threads; small ones
+// run on the calling thread (even a one-thread region allocates in libomp).
+static void run_layout(layout_worker work, uint32_t *dst, const float *src, int rows, int cols, int units,
+                       int threads) {
+    if (threads <= 1 || (size_t)rows * cols < 16384) {
+        work(dst, src, rows, cols, 0, units);
+        return;
+    }
+    uint64_t mode = ann_fp_mode();
+    #pragma omp parallel num_threads(threads)
+    {
+        uint64_t ownMode = ann_team_adopt_fp_mode(mode);
+        size_t first, last;
+        ann_team_share((size_t)units, &first, &last);
+        work(dst, src, rows, cols, (int)first, (int)last);
+        ann_team_restore_fp_mode(ownMode, mode);
+    }
+}
+
+void ann_bf16_pairs_along_rows(uint32_t *dst, const float *src, int rows, int cols, int threads) {
+    run_layout(along_rows, dst, src, rows, cols, rows, threads);
+}
+
+void ann_bf16_pairs_along_rows_transposed(uint32_t *dst, const float *src, int rows, int cols, int threads) {
+    run_layout(along_rows_transposed, dst, src, rows, cols, (rows + 15) / 16, threads);
+}
+
+void ann_bf16_pairs_down_columns(uint32_t *dst, const float *src, int rows, int cols, int threads) {
+    run_layout(down_columns, dst, src, rows, cols, (rows + 1) / 2, threads);
+}
+
+void ann_bf16_pairs_down_columns_transposed(uint32_t *dst, const float *src, int rows, int cols, int threads) {
+    run_layout(down_columns_transposed, dst, src, rows, cols, (cols + 31) / 32, threads);
+}
+
+// MARK: The epilogue, shared by both paths
+
+typedef struct {
+    float *C;
+    const uint32_t *A, *B;
+    const float *bias, *gate;
+    int M, N, pairs, activation;
+} bf16_product;
+
+// C[r, c] from its sum: + bias, then the activation; or ⊙ g'(gate).
+ANN_INLINE void finish(const bf16_product *p, int r, int c, float sum) {
+    size_t at = (size_t)r * p->N + c;
+    if (p->gate) {
+        p->C[at] = sum * ann_activation_slope(p->activation, p->gate[at]);
+    } else {
+        float v = sum + (p->bias ? p->bias[c] : 0.0f);
+        p->C[at] = p->activation != ANN_IDENTITY ? ann_activate(p->activation, v) : v;
+    }
+}
+
+// Tiles: up to BF_ROWS rows of C by BF_VECS vectors of columns.
+enum { BF_ROWS = 6, BF_VECS = 4, BF_PANEL = 96 };
+
+// MARK: Portable path: 8 columns a vector, pairs widened
+
+typedef uint32_t ann_vu8 __attribute__((vector_size(32), aligned(4)));
+
+ANN_INLINE ann_vf8 as_floats(ann_vu8 u) {
+    ann_vf8 f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+ANN_INLINE void portable_tile(const bf16_product *p, int r0, int c0, int MR, int V, int width) {
+    ann_vf8 acc[BF_ROWS][BF_VECS];
+    for (int r = 0; r < MR; r++)
+        for (int v = 0; v < V; v++) acc[r][v] = ann_splat8(0.0f);
+    for (int q = 0; q < p->pairs; q++) {
+        ann_vf8 even[BF_VECS], odd[BF_VECS];
+        for (int v = 0; v < V; v++) {
+            ann_vu8 words;
+            memcpy(&words, p->B + (size_t)q * p->N + c0 + 8 * v, sizeof words);
+            even[v] = as_floats(words << 16);
+            odd[v] = as_floats(words & 0xFFFF0000u);
+        }
+        for (int r = 0; r < MR; r++) {
+            uint32_t word = p->A[(size_t)(r0 + r) * p->pairs + q];
+            ann_vf8 a0 = ann_splat8(as_floats((ann_vu8){word << 16})[0]);
+            ann_vf8 a1 = ann_splat8(as_floats((ann_vu8){word & 0xFFFF0000u})[0]);
+            for (int v = 0; v < V; v++) acc[r][v] = acc[r][v] + a0 * even[v] + a1 * odd[v];
+        }
+    }
+    for (int r = 0; r < MR; r++)
+        for (int v = 0; v < V; v++)
+            for (int j = 0; j < 8 && 8 * v + j < width; j++) finish(p, r0 + r, c0 + 8 * v + j, acc[r][v][j]);
+}
+
+// Columns past the last whole vector, one at a time, summed in the same order.
+static void portable_column(const bf16_product *p, int r, int c) {
+    float sum = 0.0f;
+    for (int q = 0; q < p->pairs; q++) {
+        uint32_t a = p->A[(size_t)r * p->pairs + q], b = p->B[(size_t)q * p->N + c];
+        float a0, a1, b0, b1;
+        uint32_t bits[4] = {a << 16, a & 0xFFFF0000u, b << 16, b & 0xFFFF0000u};
+        memcpy(&a0, &bits[0], 4);
+        memcpy(&a1, &bits[1], 4);
+        memcpy(&b0, &bits[2], 4);
+        memcpy(&b1, &bits[3], 4);
+        sum = sum + a0 * b0 + a1 * b1;
+    }
+    finish(p, r, c, sum);
+}
+
+ANN_MULTIVERSION
+static void portable_columns(const bf16_product *p, int c0, int c1) {
+    int whole = c0 + (c1 - c0) / 8 * 8;
+    for (int m0 = 0; m0 < p->M; m0 += BF_PANEL) {
+        int m1 = m0 + BF_PANEL < p->M ? m0 + BF_PANEL : p->M;
+        for (int c = c0; c < whole; c += 8 * BF_VECS) {
+            int width = whole - c < 8 * BF_VECS ? whole - c : 8 * BF_VECS;
+            for (int r = m0; r < m1; r += BF_ROWS) {
+                int MR = m1 - r < BF_ROWS ? m1 - r : BF_ROWS;
+                if (MR == BF_ROWS && width == 8 * BF_VECS) portable_tile(p, r, c, BF_ROWS, BF_VECS, width);
+                else portable_tile(p, r, c, MR, (width + 7) / 8, width);
+            }
+        }
+        for (int r = m0; r < m1; r++)
+            for (int c = whole; c < c1; c++) portable_column(p, r, c);
+    }
+}
+
+// MARK: AVX512-BF16 path: VDPBF16PS, 16 columns a vector
+
+#if defined(__x86_64__) && !defined(ANN_NO_MULTIVERSION)
+#include <immintrin.h>
+#define BF16_TARGET __attribute__((target("avx512bf16,avx512f,avx512bw,avx512vl,avx512dq")))
+#define HAS_BF16_PATH 1
+
+// The epilogue of `finish`, 16 columns at a time; tanh and sigmoid, which
+// need exp, one value at a time.
+BF16_TARGET ANN_INLINE void store16(const bf16_product *p, int r, int c, __m512 sum, __mmask16 mask) {
+    size_t at = (size_t)r * p->N + c;
+    if (p->gate) {
+        __m512 g = _mm512_maskz_loadu_ps(mask, p->gate + at), slope;
+        switch (p->activation) {
+        case ANN_RELU: slope = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(g, _mm512_setzero_ps(), _CMP_GT_OQ), _mm512_set1_ps(1.0f)); break;
+        case ANN_TANH: slope = _mm512_fnmadd_ps(g, g, _mm512_set1_ps(1.0f)); break;
+        case ANN_SIGMOID: slope = _mm512_mul_ps(g, _mm512_sub_ps(_mm512_set1_ps(1.0f), g)); break;
+        default: slope = _mm512_set1_ps(1.0f);
+        }
+        _mm512_mask_storeu_ps(p->C + at, mask, _mm512_mul_ps(sum, slope));
+        return;
+    }
+    __m512 v = p->bias ? _mm512_add_ps(sum, _mm512_maskz_loadu_ps(mask, p->bias + c)) : sum;
+    if (p->activation == ANN_RELU) v = _mm512_max_ps(v, _mm512_setzero_ps());
+    _mm512_mask_storeu_ps(p->C + at, mask, v);
+    if (p->activation == ANN_TANH || p->activation == ANN_SIGMOID)
+        for (int j = 0; j < 16; j++)
+            if (mask >> j & 1) p->C[at + j] = ann_activate(p->activation, p->C[at + j]);
+}
+
+BF16_TARGET ANN_INLINE void dpbf16_tile(const bf16_product *p, int r0, int c0, int MR, int V, int width) {
+    __m512 acc[BF_ROWS][BF_VECS];
+    for (int r = 0; r < MR; r++)
+        for (int v = 0; v < V; v++) acc[r][v] = _mm512_setzero_ps();
+    // The last vector of a narrow tile loads its columns alone; the lanes past them are zero.
+    int tail = width - 16 * (V - 1);
+    __mmask16 last = tail >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << tail) - 1u);
+    for (int q = 0; q < p->pairs; q++) {
+        const uint32_t *row = p->B + (size_t)q * p->N + c0;
+        __m512i b[BF_VECS];
+        for (int v = 0; v < V; v++)
+            b[v] = v + 1 < V ? _mm512_loadu_si512(row + 16 * v) : _mm512_maskz_loadu_epi32(last, row + 16 * v);
+        for (int r = 0; r < MR; r++) {
+            __m512i a = _mm512_set1_epi32((int)p->A[(size_t)(r0 + r) * p->pairs + q]);
+            for (int v = 0; v < V; v++) acc[r][v] = _mm512_dpbf16_ps(acc[r][v], (__m512bh)a, (__m512bh)b[v]);
+        }
+    }
+    for (int r = 0; r < MR; r++)
+        for (int v = 0; v < V; v++) store16(p, r0 + r, c0 + 16 * v, acc[r][v], v + 1 < V ? (__mmask16)0xFFFF : last);
+}
+
+BF16_TARGET static void dpbf16_columns(const bf16_product *p, int c0, int c1) {
+    for (int m0 = 0; m0 < p->M; m0 += BF_PANEL) {
+        int m1 = m0 + BF_PANEL < p->M ? m0 + BF_PANEL : p->M;
+        for (int c = c0; c < c1; c += 16 * BF_VECS) {
+            int width = c1 - c < 16 * BF_VECS ? c1 - c : 16 * BF_VECS;
+            for (int r = m0; r < m1; r += BF_ROWS) {
+                int MR = m1 - r < BF_ROWS ? m1 - r : BF_ROWS;
+                if (MR == BF_ROWS && width == 16 * BF_VECS) dpbf16_tile(p, r, c, BF_ROWS, BF_VECS, width);
+                else dpbf16_tile(p, r, c, MR, (width + 15) / 16, width);
+            }
+        }
+    }
+}
+
+static int has_avx512_bf16(void) {
+    return __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+}
+#else
+#define HAS_BF16_PATH 0
+static int has_avx512_bf16(void) { return 0; }
+#endif
+
+int ann_bf16_path(void) { return has_avx512_bf16() ? ANN_BF16_AVX512 : ANN_BF16_PORTABLE; }
+
+typedef void (*columns_worker)(const bf16_product *, int, int);
+
+static columns_worker worker_for(int path) {
+#if HAS_BF16_PATH
+    if (path == ANN_BF16_AVX512 && has_avx512_bf16()) return dpbf16_columns;
+#endif
+    (void)path;
+    return portable_columns;
+}
+
+void ann_gemm_bf16(float *C, const uint32_t *A, const uint32_t *B, const float *bias, const float *gate,
+                   int M, int N, int pairs, int activation, int path, int threads) {
+    bf16_product p = {
+        .C = C, .A = A, .B = B, .bias = bias, .gate = gate, .M = M, .N = N, .pairs = pairs, .activation = activation,
+    };
+    columns_worker work = worker_for(path);
+    if (threads <= 1) {
+        work(&p, 0, N);
+        return;
+    }
+    uint64_t mode = ann_fp_mode();
+    #pragma omp parallel num_threads(threads)
+    {
+        uint64_t ownMode = ann_team_adopt_fp_mode(mode);
+        // Shares of whole 16-column vectors, so that a thread's tiles are
+        // those one thread would run.
+        size_t first, last, vectors = ((size_t)N + 15) / 16;
+        ann_team_share(vectors, &first, &last);
+        size_t end = last * 16 < (size_t)N ? last * 16 : (size_t)N;
+        if (first * 16 < end) work(&p, (int)(first * 16), (int)end);
+        ann_team_restore_fp_mode(ownMode, mode);
+    }
+}
