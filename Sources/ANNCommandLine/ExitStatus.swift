@@ -75,6 +75,8 @@ struct Failure {
             (message, code) = (error.description, ExitStatus.badData)
         case let error as ModelFileError:
             (message, code) = (error.description, ExitStatus.badData)
+        case let error as FileWriteError:
+            (message, code) = (error.description, ExitStatus.cannotWrite)
         case let error as ProcessGroupError:
             (message, code) = (error.description, ExitStatus.software)
         case let error as TrainingError:

@@ -6,7 +6,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Ctrl-C and SIGTERM ask training to stop after the current minibatch rather
+/// Ctrl-C, SIGTERM and SIGHUP ask training to stop after the current minibatch rather
 /// than killing it mid-update; a second Ctrl-C kills at once.
 enum StopSignal {
     private static let requested = Atomic<Bool>(false)
@@ -18,8 +18,12 @@ enum StopSignal {
         sigemptyset(&unblock)
         sigaddset(&unblock, SIGINT)
         sigaddset(&unblock, SIGTERM)
+        sigaddset(&unblock, SIGHUP)
         sigprocmask(SIG_UNBLOCK, &unblock, nil)
-        for number in [SIGINT, SIGTERM] {
+        // A closed standard output (`ann train | head`) must not end the run:
+        // a write to it fails instead, and the run goes on to its files.
+        signal(SIGPIPE, SIG_IGN)
+        for number in [SIGINT, SIGTERM, SIGHUP] {
             // The handler may only do async-signal-safe work: an atomic store
             // and restoring the default action.
             signal(number) { received in

@@ -145,9 +145,22 @@ public struct TrainCommand: ParsableCommand {
             // A checkpoint only process 0 writes fails there alone, while the
             // others would wait for it: stop them all. Anything else every
             // process met at the same step, the same way.
-            if case .checkpoint = error, let processes {
-                printError("process 0: \(error)")
-                processes.abort(Failure(error).code.rawValue)
+            if case .checkpoint = error {
+                if let processes {
+                    printError("process 0: \(error)")
+                    processes.abort(Failure(error).code.rawValue)
+                }
+                // The weights reached are still worth keeping.
+                printError(error.description)
+                if let save {
+                    do {
+                        try trainer.network.save(to: save)
+                        FileHandleOutput.standardError.write("ann: the weights reached so far are saved to \(save)\n")
+                    } catch {
+                        printError(error.description)
+                    }
+                }
+                throw ExitStatus.cannotWrite
             }
             throw leader ? Failure(error).reported() : Failure(error).code
         }
@@ -202,6 +215,14 @@ public struct TrainCommand: ParsableCommand {
         let test = try directory.loadTestSet()
         let loadSeconds = Date().timeIntervalSince(loadStart)
 
+        // Outputs are checked before the run, not found unwritable after it.
+        if let save, (group?.rank ?? 0) == 0 {
+            do {
+                try SafeTensors.checkWritable(save)
+            } catch {
+                throw FileWriteError(path: save, reason: error.reason)
+            }
+        }
         let store = checkpointDir.map { CheckpointStore(directory: $0) }
         let trainer = try makeTrainer(
             architecture: architecture, settings: settings, store: store, group: group, reporter: reporter)

@@ -22,25 +22,11 @@ final class ReadOnlyFile: IDXByteSource {
     /// directory or a pipe has no size to check a header against.
     init(path: String) throws(DataError) {
         self.path = path
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            let code = errno
-            throw DataError(
-                file: path,
-                reason: code == ENOENT ? "file is missing" : "cannot open: \(Self.message(for: code))")
+        do throws(RegularFile.Failure) {
+            (descriptor, size) = try RegularFile.open(path)
+        } catch {
+            throw DataError(file: path, reason: error.reason)
         }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            let code = errno
-            close(descriptor)
-            throw DataError(file: path, reason: "cannot inspect: \(Self.message(for: code))")
-        }
-        guard status.st_mode & S_IFMT == S_IFREG else {
-            close(descriptor)
-            throw DataError(file: path, reason: "is not a regular file")
-        }
-        self.descriptor = descriptor
-        self.size = Int(status.st_size)
     }
 
     deinit {

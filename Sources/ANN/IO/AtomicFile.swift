@@ -16,11 +16,14 @@ enum AtomicFile {
     ///
     /// On failure the temporary file is removed and the target is untouched
     /// (unless only the final directory flush failed, after the rename).
+    /// A symbolic link is followed: the file it points to is replaced, and
+    /// the link stays. Anything but a regular file (a device, a FIFO, a
+    /// socket, a folder, a link to nothing) is refused, never replaced; a
+    /// replaced file keeps its mode and, where this process may set it, its
+    /// owner.
     static func write(_ bytes: [UInt8], to path: String) throws(FileWriteError) {
-        let (directory, name) = split(path)
-        guard !name.isEmpty else {
-            throw FileWriteError(path: path, reason: "the path names a directory, not a file")
-        }
+        let target = try checkedTarget(path)
+        let (directory, name) = split(target.path)
         let temporaryPath = directory + "/" + temporaryName(for: name)
 
         // O_EXCL: never reuse a file someone else may have opened.
@@ -30,10 +33,15 @@ enum AtomicFile {
                 path: path,
                 reason: SystemError.lastError(during: "creating temporary file \(temporaryPath)"))
         }
+        if let existing = target.existing {
+            _ = fchmod(descriptor, existing.st_mode & 0o7777)
+            // Only root may give a file away; anyone else keeps the file as theirs.
+            _ = fchown(descriptor, existing.st_uid, existing.st_gid)
+        }
 
         do throws(FileWriteError) {
             try writeDurably(bytes, to: descriptor, target: path)
-            guard rename(temporaryPath, path) == 0 else {
+            guard rename(temporaryPath, target.path) == 0 else {
                 throw FileWriteError(path: path, reason: SystemError.lastError(during: "rename"))
             }
         } catch {
@@ -42,6 +50,40 @@ enum AtomicFile {
         }
 
         try syncDirectory(directory, target: path)
+    }
+
+    /// Checks that `path` can be written as ``write(_:to:)`` would, without
+    /// writing: its folder exists and takes new files, and it is absent, a
+    /// regular file, or a link to one.
+    static func checkWritable(_ path: String) throws(FileWriteError) {
+        let target = try checkedTarget(path)
+        let directory = split(target.path).directory
+        guard access(directory, W_OK | X_OK) == 0 else {
+            throw FileWriteError(path: path, reason: SystemError.lastError(during: "checking folder \(directory)"))
+        }
+    }
+
+    /// The file `path` names (through a symbolic link), and its status if it exists.
+    private static func checkedTarget(_ path: String) throws(FileWriteError) -> (path: String, existing: stat?) {
+        guard !split(path).name.isEmpty else {
+            throw FileWriteError(path: path, reason: "the path names a directory, not a file")
+        }
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return (path, nil) }
+        var resolved = path
+        if status.st_mode & S_IFMT == S_IFLNK {
+            guard let real = realpath(path, nil) else {
+                throw FileWriteError(path: path, reason: "is a symbolic link to nothing; refusing to write through it")
+            }
+            resolved = String(cString: real)
+            free(real)
+            guard stat(resolved, &status) == 0 else { return (resolved, nil) }
+        }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            throw FileWriteError(
+                path: path, reason: "exists and is not a regular file (a folder, device, FIFO or socket); refusing to replace it")
+        }
+        return (resolved, status)
     }
 
     /// Splits a path into its directory ("." when none is given) and file name.

@@ -10,21 +10,17 @@ import Darwin
 enum FileContents {
     /// All bytes of the file at `path`; the error is the reason it could not be read.
     static func read(_ path: String) throws(FileReadFailure) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw FileReadFailure(SystemError.lastError(during: "open")) }
+        let descriptor: Int32, size: Int
+        do throws(RegularFile.Failure) {
+            (descriptor, size) = try RegularFile.open(path)
+        } catch {
+            throw FileReadFailure(error == .notRegular ? "not a regular file" : error.reason)
+        }
         defer { close(descriptor) }
-
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            throw FileReadFailure(SystemError.lastError(during: "stat"))
-        }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw FileReadFailure("not a regular file")
-        }
 
         // The size is only a hint: the file may change while it is read.
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(max(0, Int(status.st_size)))
+        bytes.reserveCapacity(max(0, size))
         let chunkSize = 1 << 20
         var chunk = [UInt8](repeating: 0, count: chunkSize)
         while true {

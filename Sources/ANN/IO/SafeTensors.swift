@@ -21,6 +21,17 @@ public struct SafeTensors: Sendable, Equatable {
     }
 
     /// Writes the file atomically: `path` ends up holding either the old file or this one.
+    /// Checks, without writing, that ``write(to:)`` could write `path`: its
+    /// folder exists and takes new files, and the path is absent, a regular
+    /// file or a link to one. For checking an output before a long run.
+    public static func checkWritable(_ path: String) throws(ModelFileError) {
+        do {
+            try AtomicFile.checkWritable(path)
+        } catch {
+            throw ModelFileError(file: path, reason: error.reason)
+        }
+    }
+
     public func write(to path: String) throws(ModelFileError) {
         if let problem = encodingProblem() {
             throw ModelFileError(file: path, reason: problem)

@@ -21,6 +21,14 @@ public struct NetworkArchitecture: Sendable, Equatable, Codable {
         if let bad = layerSizes.first(where: { $0 < 1 || $0 > 1 << 20 }) {
             throw ConfigurationError(parameter: "layerSizes", reason: "layer size \(bad) is outside 1...\(1 << 20)")
         }
+        // Each layer is capped above; their product is not, and a network
+        // this large would not fit any machine's memory as floats.
+        let parameters = zip(layerSizes, layerSizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 + $1.1 }
+        if parameters > Self.maximumParameters {
+            throw ConfigurationError(
+                parameter: "layerSizes",
+                reason: "has \(parameters) parameters; at most \(Self.maximumParameters) (4 GiB of floats) are allowed")
+        }
         if loss == .crossEntropy && output != .softmax {
             throw ConfigurationError(parameter: "loss", reason: "cross-entropy needs a softmax output")
         }
@@ -29,6 +37,9 @@ public struct NetworkArchitecture: Sendable, Equatable, Codable {
         self.output = output
         self.loss = loss
     }
+
+    /// The most parameters a network may have.
+    public static let maximumParameters = 1 << 30
 
     /// Number of dense layers (weight matrices).
     public var layerCount: Int { layerSizes.count - 1 }

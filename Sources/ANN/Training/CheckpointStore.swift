@@ -22,6 +22,7 @@ public struct CheckpointStore: Sendable {
         } catch {
             throw ModelFileError(file: directory, reason: "cannot create the checkpoint folder: \(error.localizedDescription)")
         }
+        removeAbandonedTemporaryFiles()
         let name = String(format: "checkpoint-e%06d-s%09d.safetensors", checkpoint.epochsCompleted, checkpoint.stepInEpoch)
         let path = (directory as NSString).appendingPathComponent(name)
         try checkpoint.safeTensors.write(to: path)
@@ -29,6 +30,22 @@ public struct CheckpointStore: Sendable {
             try? FileManager.default.removeItem(atPath: old)
         }
         return path
+    }
+
+    /// The temporary files of checkpoint writes whose process is gone (a
+    /// run killed mid-write): `.checkpoint-….safetensors.tmp-PID-…`.
+    private func removeAbandonedTemporaryFiles() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names where name.hasPrefix(".checkpoint-e") {
+            guard let marker = name.range(of: ".safetensors.tmp-") else { continue }
+            let pid = name[marker.upperBound...].prefix { $0.isNumber }
+            guard let process = Int32(pid), !Self.isRunning(process) else { continue }
+            try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(name))
+        }
+    }
+
+    private static func isRunning(_ process: Int32) -> Bool {
+        kill(process, 0) == 0 || errno == EPERM
     }
 
     /// Checkpoint files, oldest first.

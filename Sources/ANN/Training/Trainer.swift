@@ -70,6 +70,7 @@ public final class Trainer {
             throw ConfigurationError(
                 parameter: "shards", reason: "\(processes) processes need at least \(processes) shards, one each (got \(shards))")
         }
+        try Self.checkMemory(network.architecture, configuration: configuration, shards: shards, processes: processes)
         self.configuration = configuration
         self.group = group
         let architecture = network.architecture
@@ -105,6 +106,27 @@ public final class Trainer {
         denseTargets = architecture.loss == .meanSquaredError
         shuffler = SeededGenerator(seed: configuration.seed ^ 0x5EED_0F_5A3B_1E5)
         position = RunPosition(epochStartShuffler: shuffler)
+    }
+
+    /// Refuses a run whose buffers would not fit in this machine's memory,
+    /// before any is allocated: the parameters, velocity and gradient blocks,
+    /// and each shard's activations and gradients for its samples.
+    private static func checkMemory(
+        _ architecture: NetworkArchitecture, configuration: TrainingConfiguration, shards: Int, processes: Int
+    ) throws(ConfigurationError) {
+        let parameters = Double(architecture.layout.count)
+        let rows = Double(max((configuration.batchSize + shards - 1) / shards, 256))
+        let perShard = rows * Double(architecture.layerSizes.reduce(0, +) + 4 * architecture.widestLayer)
+        let localShards = Double((shards + processes - 1) / processes)
+        let threads = Double(max(configuration.threads, 1))
+        let floats = parameters * (3 + Double(shards)) + perShard * (localShards + threads)
+        let bytes = 4 * floats, available = Double(ProcessInfo.processInfo.physicalMemory)
+        guard bytes <= available else {
+            let gib = { (value: Double) in String(format: "%.1f GiB", value / Double(1 << 30)) }
+            throw ConfigurationError(
+                parameter: "layerSizes",
+                reason: "training this network needs about \(gib(bytes)) of memory (with `batchSize` \(configuration.batchSize)); this machine has \(gib(available))")
+        }
     }
 
     /// Continues the run a checkpoint saved. `configuration` must match the
@@ -221,10 +243,19 @@ public final class Trainer {
         } catch {
             throw .configuration(error)
         }
-        let validation = min(configuration.validationSize, training.count - 1)
+        let validation = configuration.validationSize
         let trainCount = training.count - validation
-        guard trainCount > 0 else { throw .configuration(ConfigurationError(parameter: "validationSize", reason: "leaves no training samples")) }
+        guard trainCount > 0 else {
+            throw .configuration(ConfigurationError(
+                parameter: "validationSize",
+                reason: "holds out \(validation) of the \(training.count) training samples, leaving none to train on"))
+        }
 
+        if position.stepInEpoch > stepsPerEpochOf(trainCount) {
+            throw .configuration(ConfigurationError(
+                parameter: "checkpoint",
+                reason: "it stands at step \(position.stepInEpoch) of an epoch, and an epoch of this data has \(stepsPerEpochOf(trainCount)) steps"))
+        }
         if let group { try agree(over: group, trainCount: trainCount, featureCount: training.featureCount) }
 
         let order = Int32Buffer(count: trainCount)
@@ -353,6 +384,8 @@ public final class Trainer {
     }
 
     private static func number(_ value: Double) -> String { String(Int64(value)) }
+
+    private func stepsPerEpochOf(_ trainCount: Int) -> Int { (trainCount + configuration.batchSize - 1) / configuration.batchSize }
 
     /// Confusion counts of the current network on classification data, or on
     /// the `samples` of it (clamped to the set).

@@ -49,6 +49,7 @@ public struct TrainingCheckpoint: Sendable, Equatable {
         metadata["epoch_seconds"] = String(position.epochSeconds.bitPattern, radix: 16)
         metadata["best_accuracy"] = String(position.bestAccuracy.bitPattern, radix: 16)
         metadata["epochs_since_best"] = String(position.epochsSinceBest)
+        metadata[CheckpointChecksum.key] = CheckpointChecksum.of(tensors: tensors, metadata: metadata)
         return SafeTensors(tensors: tensors, metadata: metadata)
     }
 
@@ -57,6 +58,11 @@ public struct TrainingCheckpoint: Sendable, Equatable {
         func fail(_ reason: String) -> ModelFileError { ModelFileError(file: source, reason: reason) }
         let metadata = file.metadata
         guard metadata["format"] == Self.format else { throw fail("not a swift-ann checkpoint (no format \"\(Self.format)\")") }
+        let checksum = CheckpointChecksum.of(tensors: file.tensors, metadata: metadata)
+        guard let saved = metadata[CheckpointChecksum.key] else { throw fail("carries no checksum") }
+        guard saved == checksum else {
+            throw fail("is damaged: its contents sum to \(checksum), its checksum says \(saved)")
+        }
         let modelTensors = file.tensors.filter { $0.name.hasPrefix("layers.") }
         let network = try Network(SafeTensors(tensors: modelTensors, metadata: metadata), source: source)
         guard let velocity = file.tensor(named: "optimizer.velocity")?.values, velocity.count == network.parameters.count else {
@@ -74,6 +80,16 @@ public struct TrainingCheckpoint: Sendable, Equatable {
               let secondBits = metadata["epoch_seconds"].flatMap({ UInt64($0, radix: 16) }),
               let bestBits = metadata["best_accuracy"].flatMap({ UInt64($0, radix: 16) })
         else { throw fail("the position fields in __metadata__ are missing or malformed") }
+        // A position no run reaches, or values no training produces, mean a
+        // damaged or edited file: refuse it rather than resume from it.
+        let lossSum = Double(bitPattern: lossBits), seconds = Double(bitPattern: secondBits)
+        guard epochs <= configuration.epochs, (0...configuration.epochs).contains(sinceBest),
+              step <= 1 << 32, correct >= 0, correct <= step * configuration.batchSize,
+              lossSum.isFinite, lossSum >= 0, seconds.isFinite, seconds >= 0, history.count == epochs
+        else { throw fail("the position fields in __metadata__ are out of range (a damaged or edited checkpoint)") }
+        guard network.parameters.allSatisfy(\.isFinite), velocity.allSatisfy(\.isFinite),
+              best?.allSatisfy(\.isFinite) ?? true
+        else { throw fail("holds a weight or velocity that is not finite") }
         let words = (metadata["shuffler"] ?? "").split(separator: ",").compactMap { UInt64($0, radix: 16) }
         guard let shuffler = SeededGenerator(words: words) else { throw fail("the shuffler state is malformed") }
         architecture = network.architecture
@@ -83,8 +99,8 @@ public struct TrainingCheckpoint: Sendable, Equatable {
         bestParameters = best
         position = RunPosition(
             epochsCompleted: epochs, stepInEpoch: step, history: history, epochStartShuffler: shuffler,
-            epochLossSum: Double(bitPattern: lossBits), epochCorrect: correct,
-            epochSeconds: Double(bitPattern: secondBits), bestAccuracy: Double(bitPattern: bestBits),
+            epochLossSum: lossSum, epochCorrect: correct,
+            epochSeconds: seconds, bestAccuracy: Double(bitPattern: bestBits),
             epochsSinceBest: sinceBest)
     }
 

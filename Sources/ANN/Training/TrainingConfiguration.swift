@@ -62,6 +62,7 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// Rejects settings that cannot train, naming the property.
     public func validate() throws(ConfigurationError) {
         if epochs < 1 { throw ConfigurationError(parameter: "epochs", reason: "must be at least 1 (got \(epochs))") }
+        if epochs > 1_000_000 { throw ConfigurationError(parameter: "epochs", reason: "must be at most 1000000 (got \(epochs))") }
         if batchSize < 1 { throw ConfigurationError(parameter: "batchSize", reason: "must be at least 1 (got \(batchSize))") }
         if batchSize > 1 << 16 { throw ConfigurationError(parameter: "batchSize", reason: "must be at most 65536 (got \(batchSize))") }
         if !(learningRate > 0) || !learningRate.isFinite {

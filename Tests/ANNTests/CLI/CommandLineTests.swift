@@ -25,6 +25,11 @@ struct CommandLineTests {
         (["--layers", "16,3"], "ann: error: --layers: the output size 3 is smaller than the 4 classes of the training data"),
         (["--output", "linear"], "ann: error: --loss: cross-entropy needs a softmax output"),
         (["--shards", "0"], "ann: error: --shards: must be between 1 and the batch size, 64 (got 0)"),
+        (["--epochs", "9223372036854775807"], "ann: error: --epochs: must be at most 1000000 (got 9223372036854775807)"),
+        (["--layers", "16,1048576,1048576,4"],
+         "ann: error: --layers: has 1099534696452 parameters; at most 1073741824 (4 GiB of floats) are allowed"),
+        (["--validation-size", "64"],
+         "ann: error: --validation-size: holds out 64 of the 64 training samples, leaving none to train on"),
         (["--patience", "2"], "ann: error: --patience: needs a validation split: set --validation-size to a number of samples"),
     ]
 
@@ -43,6 +48,37 @@ struct CommandLineTests {
         let result = try AnnCommand.run(["train", "--threads", "many"])
         #expect(result.status == 64)
         #expect(result.standardError.contains("--threads"))
+    }
+
+    @Test("--save into a missing folder is refused before training, exit 73")
+    func unwritableSaveCheckedFirst() throws {
+        let directory = try ScratchDirectory()
+        try writeSmallDataSet(to: directory)
+        let model = directory.file("missing/model.safetensors")
+        let result = try AnnCommand.run(["train", "--data-dir", directory.path, "--layers", "16,8,4", "--save", model])
+        #expect(result.status == 73)
+        #expect(result.standardError.hasPrefix("ann: error: cannot write \(model): "))
+        #expect(!result.standardOutput.contains("epoch"))
+    }
+
+    /// `ann train … | head -1`: the reader goes away after a line; the run
+    /// must still finish and write its files.
+    @Test("a closed standard output does not end the run")
+    func closedStandardOutput() throws {
+        let directory = try ScratchDirectory()
+        try writeSmallDataSet(to: directory)
+        let model = directory.file("model.safetensors")
+        let process = Process()
+        process.executableURL = AnnCommand.executable
+        process.arguments = ["train", "--data-dir", directory.path, "--layers", "16,8,4", "--epochs", "30", "--save", model]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try pipe.fileHandleForReading.close()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(FileManager.default.fileExists(atPath: model))
     }
 
     static let choiceFlags: [(flag: String, bad: String, good: String, summaryKey: String)] = [

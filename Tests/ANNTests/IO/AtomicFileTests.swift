@@ -31,7 +31,8 @@ struct AtomicFileTests {
         defer { directory.remove() }
         let target = directory.file("model")
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: false)
-        #expect(throws: FileWriteError(path: target, reason: "rename failed: Is a directory")) {
+        #expect(throws: FileWriteError(
+            path: target, reason: "exists and is not a regular file (a folder, device, FIFO or socket); refusing to replace it")) {
             try AtomicFile.write([1, 2, 3], to: target)
         }
         var isDirectory: ObjCBool = false

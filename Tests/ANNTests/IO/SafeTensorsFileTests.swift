@@ -16,7 +16,7 @@ struct SafeTensorsFileTests {
         let directory = try IOTestDirectory()
         defer { directory.remove() }
         let path = directory.file("absent.safetensors")
-        #expect(throws: ModelFileError(file: path, reason: "cannot read: open failed: No such file or directory")) {
+        #expect(throws: ModelFileError(file: path, reason: "cannot read: file is missing")) {
             try SafeTensors.read(from: path)
         }
         #expect(throws: ModelFileError(file: directory.path, reason: "cannot read: not a regular file")) {
