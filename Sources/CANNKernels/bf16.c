@@ -207,6 +207,12 @@ ANN_INLINE ann_vf8 as_floats(ann_vu8 u) {
     return f;
 }
 
+ANN_INLINE float bits_to_float(uint32_t bits) {
+    float x;
+    memcpy(&x, &bits, sizeof x);
+    return x;
+}
+
 ANN_INLINE void portable_tile(const bf16_product *p, int r0, int c0, int MR, int V, int width) {
     ann_vf8 acc[BF_ROWS][BF_VECS];
     for (int r = 0; r < MR; r++)
@@ -221,8 +227,7 @@ ANN_INLINE void portable_tile(const bf16_product *p, int r0, int c0, int MR, int
         }
         for (int r = 0; r < MR; r++) {
             uint32_t word = p->A[(size_t)(r0 + r) * p->pairs + q];
-            ann_vf8 a0 = ann_splat8(as_floats((ann_vu8){word << 16})[0]);
-            ann_vf8 a1 = ann_splat8(as_floats((ann_vu8){word & 0xFFFF0000u})[0]);
+            ann_vf8 a0 = ann_splat8(bits_to_float(word << 16)), a1 = ann_splat8(bits_to_float(word & 0xFFFF0000u));
             for (int v = 0; v < V; v++) acc[r][v] = acc[r][v] + a0 * even[v] + a1 * odd[v];
         }
     }
@@ -236,13 +241,8 @@ static void portable_column(const bf16_product *p, int r, int c) {
     float sum = 0.0f;
     for (int q = 0; q < p->pairs; q++) {
         uint32_t a = p->A[(size_t)r * p->pairs + q], b = p->B[(size_t)q * p->N + c];
-        float a0, a1, b0, b1;
-        uint32_t bits[4] = {a << 16, a & 0xFFFF0000u, b << 16, b & 0xFFFF0000u};
-        memcpy(&a0, &bits[0], 4);
-        memcpy(&a1, &bits[1], 4);
-        memcpy(&b0, &bits[2], 4);
-        memcpy(&b1, &bits[3], 4);
-        sum = sum + a0 * b0 + a1 * b1;
+        sum = sum + bits_to_float(a << 16) * bits_to_float(b << 16)
+                  + bits_to_float(a & 0xFFFF0000u) * bits_to_float(b & 0xFFFF0000u);
     }
     finish(p, r, c, sum);
 }
