@@ -225,7 +225,8 @@ public struct TrainCommand: ParsableCommand {
         }
         let store = checkpointDir.map { CheckpointStore(directory: $0) }
         let trainer = try makeTrainer(
-            architecture: architecture, settings: settings, store: store, group: group, reporter: reporter)
+            architecture: architecture, settings: settings, training: training, store: store, group: group,
+            reporter: reporter)
         try trainer.checkCompatible(training, role: "training")
         try trainer.checkCompatible(test, role: "test")
 
@@ -288,10 +289,11 @@ public struct TrainCommand: ParsableCommand {
         }
     }
 
-    /// A fresh trainer, or with --resume the one the newest valid checkpoint describes.
+    /// A fresh trainer, or with --resume the one the newest valid checkpoint
+    /// of this run describes (its shape, settings and data: ``RunIdentity``).
     private func makeTrainer(
-        architecture: NetworkArchitecture, settings: TrainingConfiguration, store: CheckpointStore?,
-        group: (any ProcessGroup)?, reporter: ProgressReporter?
+        architecture: NetworkArchitecture, settings: TrainingConfiguration, training: LabeledDataset,
+        store: CheckpointStore?, group: (any ProcessGroup)?, reporter: ProgressReporter?
     ) throws -> Trainer {
         guard resume else {
             let network = Network(architecture: architecture, seed: seed, initialization: initialization)
@@ -299,18 +301,38 @@ public struct TrainCommand: ParsableCommand {
             return try Trainer(network: network, configuration: settings)
         }
         guard let store else { throw UsageError(flag: "--resume", reason: "needs --checkpoint-dir DIR") }
-        let (found, skipped) = store.newestValid()
+        let run = RunIdentity(
+            architecture: architecture, configuration: settings,
+            training: Dataset(training, inputScale: settings.inputScale), processes: group?.size ?? 1)
+        var (found, skipped) = store.newestValid(of: run)
+        // None of this run: another run's newest says what differs.
+        if found == nil, skipped.isEmpty { (found, skipped) = store.newestValid() }
         for fault in skipped { reporter?.warn("skipping damaged checkpoint \(fault)") }
         guard let checkpoint = found else {
+            if !skipped.isEmpty {
+                throw ModelFileError(
+                    file: store.directory, reason: "none of its \(skipped.count) checkpoints loads cleanly; nothing to resume")
+            }
             throw UsageError(flag: "--resume", reason: "no valid checkpoint in \(store.directory)")
         }
         guard checkpoint.architecture == architecture else {
             throw UsageError(
                 flag: "--resume",
-                reason: "the checkpoint holds a \(checkpoint.architecture.layerSizes.map(String.init).joined(separator: ",")) \(checkpoint.architecture.activation.rawValue) network; the flags ask for \(layers) \(activation.rawValue)")
+                reason: "the checkpoint holds a \(Self.describe(checkpoint.architecture)) network; the flags ask for \(Self.describe(architecture))")
+        }
+        let trainer = try Trainer(resuming: checkpoint, configuration: settings, group: group)
+        if let saved = checkpoint.run, saved.data != run.data {
+            throw UsageError(
+                flag: "--resume",
+                reason: "the checkpoints in \(store.directory) belong to a run on other training data; give this run a folder of its own")
         }
         reporter?.announce("resuming from epoch \(checkpoint.epochsCompleted + 1), step \(checkpoint.stepInEpoch) of \(store.directory)")
-        return try Trainer(resuming: checkpoint, configuration: settings, group: group)
+        return trainer
+    }
+
+    /// `784,256,128,10 relu softmax cross-entropy`.
+    private static func describe(_ architecture: NetworkArchitecture) -> String {
+        "\(architecture.layerSizes.map(String.init).joined(separator: ",")) \(architecture.activation.rawValue) \(architecture.output.rawValue) \(architecture.loss.rawValue)"
     }
 
     private func parseLayers() throws(UsageError) -> [Int] {

@@ -23,13 +23,20 @@ public struct CheckpointStore: Sendable {
             throw ModelFileError(file: directory, reason: "cannot create the checkpoint folder: \(error.localizedDescription)")
         }
         removeAbandonedTemporaryFiles()
-        let name = String(format: "checkpoint-e%06d-s%09d.safetensors", checkpoint.epochsCompleted, checkpoint.stepInEpoch)
+        let name = Self.prefix(of: checkpoint.run)
+            + String(format: "e%06d-s%09d.safetensors", checkpoint.epochsCompleted, checkpoint.stepInEpoch)
         let path = (directory as NSString).appendingPathComponent(name)
         try checkpoint.safeTensors.write(to: path)
-        for old in files().dropLast(keep) where old != path {
+        // Only this run's older files: another run's are not this one's to prune.
+        for old in files(of: checkpoint.run).dropLast(keep) where old != path {
             try? FileManager.default.removeItem(atPath: old)
         }
         return path
+    }
+
+    /// The start of the names of `run`'s checkpoint files.
+    private static func prefix(of run: RunIdentity?) -> String {
+        "checkpoint-" + (run.map { "\($0)-" } ?? "")
     }
 
     /// The temporary files of checkpoint writes whose process is gone (a
@@ -48,18 +55,26 @@ public struct CheckpointStore: Sendable {
         kill(process, 0) == 0 || errno == EPERM
     }
 
-    /// Checkpoint files, oldest first.
-    public func files() -> [String] {
+    /// Checkpoint files of `run` (of every run when nil), oldest first.
+    public func files(of run: RunIdentity? = nil) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { $0.hasPrefix("checkpoint-e") && $0.hasSuffix(".safetensors") }
-            .sorted()
+        let prefix = Self.prefix(of: run)
+        return names.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".safetensors") }
+            .sorted { Self.position(of: $0) < Self.position(of: $1) }
             .map { (directory as NSString).appendingPathComponent($0) }
     }
 
-    /// The newest checkpoint that loads cleanly, and the reasons newer ones were skipped.
-    public func newestValid() -> (checkpoint: TrainingCheckpoint?, skipped: [ModelFileError]) {
+    /// The epoch and step a file name records, to order files across runs;
+    /// a name's run comes first, so names alone sort by run.
+    private static func position(of name: String) -> String {
+        name.range(of: "-e", options: .backwards).map { String(name[$0.lowerBound...]) } ?? name
+    }
+
+    /// The newest checkpoint of `run` (of any run when nil) that loads
+    /// cleanly, and the reasons newer ones were skipped.
+    public func newestValid(of run: RunIdentity? = nil) -> (checkpoint: TrainingCheckpoint?, skipped: [ModelFileError]) {
         var skipped: [ModelFileError] = []
-        for path in files().reversed() {
+        for path in files(of: run).reversed() {
             do {
                 let file = try SafeTensors.read(from: path)
                 return (try TrainingCheckpoint(file, source: path), skipped)
@@ -68,5 +83,42 @@ public struct CheckpointStore: Sendable {
             }
         }
         return (nil, skipped)
+    }
+
+    /// Takes the folder for one run: a second run writing checkpoints here
+    /// at the same time would prune the first one's files or overwrite its
+    /// progress. Released when the lock goes.
+    public func lock() throws(ModelFileError) -> FolderLock {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ModelFileError(file: directory, reason: "cannot create the checkpoint folder: \(error.localizedDescription)")
+        }
+        return try FolderLock(directory: directory)
+    }
+}
+
+/// An exclusive lock on a folder (`flock` on its `.lock` file), held until
+/// this value goes away or the process ends.
+public final class FolderLock: Sendable {
+    private let descriptor: Int32
+
+    init(directory: String) throws(ModelFileError) {
+        let path = (directory as NSString).appendingPathComponent(".lock")
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw ModelFileError(file: directory, reason: SystemError.lastError(during: "opening its lock file"))
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw ModelFileError(
+                file: directory, reason: "another run is writing checkpoints in this folder; give each run a folder of its own")
+        }
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
     }
 }

@@ -33,6 +33,9 @@ public final class Trainer {
     private let group: (any ProcessGroup)?
 
     private var shuffler: SeededGenerator
+    /// The run's identity, known once it has seen its training data (or from
+    /// the checkpoint it resumes).
+    private var run: RunIdentity?
     /// Where the run stands; a checkpoint saves exactly this.
     private var position: RunPosition
 
@@ -154,6 +157,7 @@ public final class Trainer {
         if let saved = checkpoint.bestParameters, let best { best.fill(with: saved) }
         position = checkpoint.position
         shuffler = position.epochStartShuffler
+        run = checkpoint.run
     }
 
     /// The network with the current weights.
@@ -168,7 +172,7 @@ public final class Trainer {
         settings.shards = plan.shards
         return TrainingCheckpoint(
             architecture: architecture, configuration: settings, parameters: optimizer.parameterValues,
-            velocity: optimizer.velocityValues, bestParameters: best?.array, position: position)
+            velocity: optimizer.velocityValues, bestParameters: best?.array, position: position, run: run)
     }
 
     /// Checks that a data set fits the network: as many features as inputs,
@@ -257,6 +261,21 @@ public final class Trainer {
                 reason: "it stands at step \(position.stepInEpoch) of an epoch, and an epoch of this data has \(stepsPerEpochOf(trainCount)) steps"))
         }
         if let group { try agree(over: group, trainCount: trainCount, featureCount: training.featureCount) }
+        let identity = RunIdentity(
+            architecture: architecture, configuration: configuration, training: training, processes: plan.processes)
+        if let run, run.data != identity.data {
+            throw .configuration(ConfigurationError(
+                parameter: "checkpoint",
+                reason: "it belongs to a run on other training data (data fingerprint \(run.data), this data's \(identity.data))"))
+        }
+        run = identity
+        let lock: FolderLock?
+        do {
+            lock = try checkpoints?.lock()
+        } catch {
+            throw .checkpoint(error)
+        }
+        defer { withExtendedLifetime(lock) {} }
 
         let order = Int32Buffer(count: trainCount)
         var stopReason = StopReason.completedEpochs

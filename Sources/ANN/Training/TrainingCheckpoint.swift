@@ -20,6 +20,8 @@ public struct TrainingCheckpoint: Sendable, Equatable {
     public internal(set) var bestParameters: [Float]?
     /// Where the run stood: position, generator, partial sums, history.
     var position: RunPosition
+    /// The run it belongs to: its shape, settings and training data.
+    public internal(set) var run: RunIdentity?
     /// Whole epochs finished before the stop.
     public var epochsCompleted: Int { position.epochsCompleted }
     /// Minibatches already done in the next epoch (0 at an epoch boundary).
@@ -49,6 +51,10 @@ public struct TrainingCheckpoint: Sendable, Equatable {
         metadata["epoch_seconds"] = String(position.epochSeconds.bitPattern, radix: 16)
         metadata["best_accuracy"] = String(position.bestAccuracy.bitPattern, radix: 16)
         metadata["epochs_since_best"] = String(position.epochsSinceBest)
+        if let run {
+            metadata["run_settings"] = run.settings
+            metadata["run_data"] = run.data
+        }
         metadata[CheckpointChecksum.key] = CheckpointChecksum.of(tensors: tensors, metadata: metadata)
         return SafeTensors(tensors: tensors, metadata: metadata)
     }
@@ -92,6 +98,13 @@ public struct TrainingCheckpoint: Sendable, Equatable {
         else { throw fail("holds a weight or velocity that is not finite") }
         let words = (metadata["shuffler"] ?? "").split(separator: ",").compactMap { UInt64($0, radix: 16) }
         guard let shuffler = SeededGenerator(words: words) else { throw fail("the shuffler state is malformed") }
+        if let settings = metadata["run_settings"], let data = metadata["run_data"] {
+            guard settings.count == 8, data.count == 8, UInt32(settings, radix: 16) != nil, UInt32(data, radix: 16) != nil
+            else { throw fail("the run identity in __metadata__ is malformed") }
+            run = RunIdentity(settings: settings, data: data)
+        } else {
+            run = nil
+        }
         architecture = network.architecture
         self.configuration = configuration
         parameters = network.parameters
@@ -106,8 +119,9 @@ public struct TrainingCheckpoint: Sendable, Equatable {
 
     init(
         architecture: NetworkArchitecture, configuration: TrainingConfiguration, parameters: [Float],
-        velocity: [Float], bestParameters: [Float]?, position: RunPosition
+        velocity: [Float], bestParameters: [Float]?, position: RunPosition, run: RunIdentity?
     ) {
+        self.run = run
         self.architecture = architecture
         self.configuration = configuration
         self.parameters = parameters
@@ -116,7 +130,7 @@ public struct TrainingCheckpoint: Sendable, Equatable {
         self.position = position
     }
 
-    private static func json<T: Encodable>(_ value: T) -> String {
+    static func json<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? ""

@@ -77,4 +77,21 @@ struct InterruptResumeTests {
 
             """)
     }
+
+    @Test("--resume refuses a folder whose checkpoints were made on other data")
+    func resumeOnOtherData() throws {
+        let first = try ScratchDirectory(), second = try ScratchDirectory()
+        try writeSmallDataSet(to: first)
+        try writeSmallDataSet(to: second, samples: 80)
+        let checkpoints = first.file("ck")
+        let flags = ["train", "--layers", "16,8,4", "--epochs", "1", "--checkpoint-dir", checkpoints]
+        #expect(try AnnCommand.run(flags + ["--data-dir", first.path]).status == 0)
+        let other = try AnnCommand.run(flags + ["--data-dir", second.path, "--resume"])
+        #expect(other.status == 64)
+        #expect(other.standardError == """
+            ann: error: --resume: the checkpoints in \(checkpoints) belong to a run on other training data; \
+            give this run a folder of its own
+
+            """)
+    }
 }

@@ -138,4 +138,63 @@ struct TrustTests {
         #expect(!names.contains(abandoned))
         #expect(names.contains(live))
     }
+
+    static func trainer(seed: UInt64) throws -> Trainer {
+        var settings = TrainingConfiguration()
+        settings.epochs = 4
+        settings.batchSize = 16
+        settings.seed = seed
+        return try Trainer(
+            network: Network(architecture: NetworkArchitecture(layerSizes: [16, 8, 4]), seed: seed), configuration: settings)
+    }
+
+    /// Two runs in one folder: each prunes only its own files, and resumes
+    /// only its own newest checkpoint.
+    @Test("checkpoints are named by their run; pruning and resuming keep to it")
+    func runsKeepToThemselves() throws {
+        let directory = try ScratchDirectory()
+        let store = CheckpointStore(directory: directory.path)
+        let data = Dataset(clusteredDataset(samples: 64))
+        _ = try Self.trainer(seed: 1).train(on: data, checkpoints: store)
+        let second = try Self.trainer(seed: 2)
+        _ = try second.train(on: data, checkpoints: store)
+        let runOne = try #require(store.newestValid().checkpoint?.run)
+        let all = store.files()
+        #expect(all.count == 4)
+        #expect(Set(all.map { URL(fileURLWithPath: $0).lastPathComponent.prefix(28) }).count == 2)
+        let own = try #require(second.checkpoint.run)
+        #expect(store.newestValid(of: own).checkpoint?.configuration.seed == 2)
+        #expect(store.files(of: own).count == 2)
+        #expect(runOne.data == own.data)
+    }
+
+    @Test("a run holds its checkpoint folder; a second one at the same time is refused")
+    func folderLock() throws {
+        let directory = try ScratchDirectory()
+        let store = CheckpointStore(directory: directory.path)
+        var refusal: ModelFileError?
+        _ = try Self.trainer(seed: 1).train(on: Dataset(clusteredDataset(samples: 64)), checkpoints: store, progress: { _ in
+            guard refusal == nil else { return }
+            do throws(ModelFileError) {
+                _ = try store.lock()
+            } catch {
+                refusal = error
+            }
+        })
+        #expect(refusal?.reason == "another run is writing checkpoints in this folder; give each run a folder of its own")
+        // Released with the run.
+        _ = try store.lock()
+    }
+
+    @Test("a checkpoint resumes only on the data it was made on")
+    func otherData() throws {
+        let trainer = try Self.trainer(seed: 1)
+        var calls = 0
+        _ = try trainer.train(on: Dataset(clusteredDataset(samples: 64)), stopRequested: {
+            calls += 1
+            return calls == 3
+        })
+        let resumed = try Trainer(resuming: trainer.checkpoint, configuration: trainer.configuration)
+        #expect(throws: TrainingError.self) { try resumed.train(on: Dataset(clusteredDataset(samples: 64, seed: 99))) }
+    }
 }
