@@ -141,7 +141,7 @@ enum AtomicFile {
     }
 
     /// Flushes the directory entry so that the rename itself survives a crash.
-    private static func syncDirectory(_ directory: String, target: String) throws(FileWriteError) {
+    static func syncDirectory(_ directory: String, target: String) throws(FileWriteError) {
         let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw FileWriteError(

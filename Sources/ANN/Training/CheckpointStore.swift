@@ -17,11 +17,7 @@ public struct CheckpointStore: Sendable {
     /// Writes a checkpoint whole (temporary file, then rename) and prunes old ones.
     @discardableResult
     public func save(_ checkpoint: TrainingCheckpoint) throws(ModelFileError) -> String {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw ModelFileError(file: directory, reason: "cannot create the checkpoint folder: \(error.localizedDescription)")
-        }
+        try createFolder()
         removeAbandonedTemporaryFiles()
         let name = Self.prefix(of: checkpoint.run)
             + String(format: "e%06d-s%09d.safetensors", checkpoint.epochsCompleted, checkpoint.stepInEpoch)
@@ -89,12 +85,24 @@ public struct CheckpointStore: Sendable {
     /// at the same time would prune the first one's files or overwrite its
     /// progress. Released when the lock goes.
     public func lock() throws(ModelFileError) -> FolderLock {
+        try createFolder()
+        return try FolderLock(directory: directory)
+    }
+
+    /// Makes the folder if it is missing, and flushes its entry in its
+    /// parent, so that a crash cannot lose a folder its checkpoints were written to.
+    private func createFolder() throws(ModelFileError) {
+        guard !FileManager.default.fileExists(atPath: directory) else { return }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
             throw ModelFileError(file: directory, reason: "cannot create the checkpoint folder: \(error.localizedDescription)")
         }
-        return try FolderLock(directory: directory)
+        do {
+            try AtomicFile.syncDirectory(AtomicFile.split(directory).directory, target: directory)
+        } catch {
+            throw ModelFileError(file: directory, reason: error.reason)
+        }
     }
 }
 

@@ -188,7 +188,7 @@ public final class Trainer {
             if data.classCount > architecture.outputSize {
                 throw ConfigurationError(
                     parameter: "layerSizes",
-                    reason: "the output size \(architecture.outputSize) is smaller than the \(data.classCount) classes of the \(role) data")
+                    reason: "the output size \(architecture.outputSize) is smaller than the \(data.classCount) classes of the \(role) data (labels up to \(data.classCount - 1): a wider output, or a damaged label file?)")
             }
         case .values(_, let width):
             if width != architecture.outputSize {

@@ -22,7 +22,7 @@ struct CommandLineTests {
         (["--layers", "16,x,4"], "ann: error: --layers: \"x\" in \"16,x,4\" is not a whole number"),
         (["--layers", "16"], "ann: error: --layers: needs at least an input and an output size, got 1 size(s)"),
         (["--layers", "100,4"], "ann: error: --layers: the input size 100 does not match the 16 features per sample of the training data"),
-        (["--layers", "16,3"], "ann: error: --layers: the output size 3 is smaller than the 4 classes of the training data"),
+        (["--layers", "16,3"], "ann: error: --layers: the output size 3 is smaller than the 4 classes of the training data (labels up to 3: a wider output, or a damaged label file?)"),
         (["--output", "linear"], "ann: error: --loss: cross-entropy needs a softmax output"),
         (["--shards", "0"], "ann: error: --shards: must be between 1 and the batch size, 64 (got 0)"),
         (["--epochs", "9223372036854775807"], "ann: error: --epochs: must be at most 1000000 (got 9223372036854775807)"),
