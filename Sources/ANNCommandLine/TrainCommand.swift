@@ -129,6 +129,8 @@ public struct TrainCommand: ParsableCommand {
             throw failure.reported()
         }
         guard let setup else { throw ExitCode.failure }
+        // The lock on --save lasts the run.
+        defer { withExtendedLifetime(setup.saveLock) {} }
         for line in setup.announcements { reporter?.announce(line) }
         if precision == .bf16 && !MachineProfile.current.hasBFloat16Instructions {
             reporter?.warn("this CPU has neither AMX nor AVX512-BF16: bf16 runs the portable path, operands rounded to bfloat16 and multiplied in fp32, no faster than fp32")
@@ -200,6 +202,7 @@ public struct TrainCommand: ParsableCommand {
         let settings: TrainingConfiguration
         let store: CheckpointStore?
         let loadSeconds: Double
+        let saveLock: ExclusiveLock?
         /// What to tell people once every process is ready.
         let announcements: [String]
     }
@@ -216,9 +219,11 @@ public struct TrainCommand: ParsableCommand {
         let loadSeconds = Date().timeIntervalSince(loadStart)
 
         // Outputs are checked before the run, not found unwritable after it.
+        var saveLock: ExclusiveLock?
         if let save, (group?.rank ?? 0) == 0 {
             do {
                 try SafeTensors.checkWritable(save)
+                saveLock = try SafeTensors.lockForWriting(save)
             } catch {
                 throw FileWriteError(path: save, reason: error.reason)
             }
@@ -232,6 +237,7 @@ public struct TrainCommand: ParsableCommand {
 
         return Setup(
             trainer: trainer, training: training, test: test, settings: settings, store: store, loadSeconds: loadSeconds,
+            saveLock: saveLock,
             announcements: [
                 "loaded \(training.count) training and \(test.count) test samples from \(directory.path) in \(String(format: "%.2f", loadSeconds)) s",
                 "network \(layers) \(activation.rawValue) \(output.rawValue) \(loss.rawValue)\(precision == .bf16 ? " bf16" : ""); \(trainer.plan)",

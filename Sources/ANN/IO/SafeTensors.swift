@@ -32,6 +32,15 @@ public struct SafeTensors: Sendable, Equatable {
         }
     }
 
+    /// Takes `path` for this process until the lock goes: a second run
+    /// that would write the same model at the same time is refused.
+    public static func lockForWriting(_ path: String) throws(ModelFileError) -> ExclusiveLock {
+        let (directory, name) = AtomicFile.split(path)
+        return try ExclusiveLock(
+            lockFile: directory + "/." + name + ".lock", owner: path,
+            inUse: "another run is writing this file; give each run an output of its own", removeAfter: true)
+    }
+
     public func write(to path: String) throws(ModelFileError) {
         if let problem = encodingProblem() {
             throw ModelFileError(file: path, reason: problem)

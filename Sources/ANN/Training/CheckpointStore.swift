@@ -84,9 +84,11 @@ public struct CheckpointStore: Sendable {
     /// Takes the folder for one run: a second run writing checkpoints here
     /// at the same time would prune the first one's files or overwrite its
     /// progress. Released when the lock goes.
-    public func lock() throws(ModelFileError) -> FolderLock {
+    public func lock() throws(ModelFileError) -> ExclusiveLock {
         try createFolder()
-        return try FolderLock(directory: directory)
+        return try ExclusiveLock(
+            lockFile: (directory as NSString).appendingPathComponent(".lock"), owner: directory,
+            inUse: "another run is writing checkpoints in this folder; give each run a folder of its own", removeAfter: false)
     }
 
     /// Makes the folder if it is missing, and flushes its entry in its
@@ -106,26 +108,30 @@ public struct CheckpointStore: Sendable {
     }
 }
 
-/// An exclusive lock on a folder (`flock` on its `.lock` file), held until
-/// this value goes away or the process ends.
-public final class FolderLock: Sendable {
+/// An exclusive lock (`flock` on a lock file), held until this value goes
+/// away or the process ends: on a checkpoint folder (its `.lock`), or on a
+/// model path (a hidden `.NAME.lock` beside it, removed with the lock).
+public final class ExclusiveLock: Sendable {
     private let descriptor: Int32
+    private let removable: String?
 
-    init(directory: String) throws(ModelFileError) {
-        let path = (directory as NSString).appendingPathComponent(".lock")
+    init(lockFile path: String, owner: String, inUse: String, removeAfter: Bool) throws(ModelFileError) {
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw ModelFileError(file: directory, reason: SystemError.lastError(during: "opening its lock file"))
+            throw ModelFileError(file: owner, reason: SystemError.lastError(during: "opening its lock file \(path)"))
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             close(descriptor)
-            throw ModelFileError(
-                file: directory, reason: "another run is writing checkpoints in this folder; give each run a folder of its own")
+            throw ModelFileError(file: owner, reason: inUse)
         }
         self.descriptor = descriptor
+        removable = removeAfter ? path : nil
     }
 
     deinit {
+        // Unlinked while still held: a run that opened it meanwhile waits on
+        // this very file, and one that comes later makes a new one.
+        if let removable { unlink(removable) }
         flock(descriptor, LOCK_UN)
         close(descriptor)
     }

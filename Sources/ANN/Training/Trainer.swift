@@ -269,7 +269,7 @@ public final class Trainer {
                 reason: "it belongs to a run on other training data (data fingerprint \(run.data), this data's \(identity.data))"))
         }
         run = identity
-        let lock: FolderLock?
+        let lock: ExclusiveLock?
         do {
             lock = try checkpoints?.lock()
         } catch {

@@ -79,6 +79,8 @@ struct CommandLineTests {
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         #expect(FileManager.default.fileExists(atPath: model))
+        // Nothing but the model and the data: the lock on --save is gone with the run.
+        #expect(!FileManager.default.fileExists(atPath: directory.file(".model.safetensors.lock")))
     }
 
     static let choiceFlags: [(flag: String, bad: String, good: String, summaryKey: String)] = [

@@ -197,4 +197,20 @@ struct TrustTests {
         let resumed = try Trainer(resuming: trainer.checkpoint, configuration: trainer.configuration)
         #expect(throws: TrainingError.self) { try resumed.train(on: Dataset(clusteredDataset(samples: 64, seed: 99))) }
     }
+
+    @Test("a model path is taken by one run at a time; its lock file goes with the lock")
+    func modelPathLock() throws {
+        let directory = try IOTestDirectory()
+        defer { directory.remove() }
+        let model = directory.file("model.safetensors")
+        var lock: ExclusiveLock? = try SafeTensors.lockForWriting(model)
+        #expect(throws: ModelFileError(
+            file: model, reason: "another run is writing this file; give each run an output of its own")) {
+            try SafeTensors.lockForWriting(model)
+        }
+        withExtendedLifetime(lock) {}
+        lock = nil
+        #expect(try directory.entries().isEmpty)
+        _ = try SafeTensors.lockForWriting(model)
+    }
 }
