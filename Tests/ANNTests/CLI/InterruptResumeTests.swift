@@ -6,9 +6,10 @@ import Testing
 struct InterruptResumeTests {
     static let flags = ["train", "--epochs", "3", "--threads", "2", "--seed", "3"]
 
-    @Test("SIGINT writes a checkpoint and exits 130; --resume ends with the uninterrupted run's weights",
-          .enabled(if: FileManager.default.fileExists(atPath: fetchedMNISTPath + "/train-images-idx3-ubyte")))
-    func interruptAndResume() throws {
+    @Test("SIGINT or SIGHUP writes a checkpoint and exits 130; --resume ends with the uninterrupted run's weights",
+          .enabled(if: FileManager.default.fileExists(atPath: fetchedMNISTPath + "/train-images-idx3-ubyte")),
+          arguments: [SIGINT, SIGHUP])
+    func interruptAndResume(signal: Int32) throws {
         let directory = try ScratchDirectory()
         let data = ["--data-dir", fetchedMNISTPath]
         let reference = directory.file("reference.safetensors")
@@ -35,7 +36,7 @@ struct InterruptResumeTests {
             if chunk.isEmpty { break }
             seen += String(decoding: chunk, as: UTF8.self)
         }
-        process.interrupt()
+        kill(process.processIdentifier, signal)
         _ = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         try errors.close()
@@ -93,5 +94,26 @@ struct InterruptResumeTests {
             give this run a folder of its own
 
             """)
+    }
+
+    @Test("--resume names a changed loss; a folder of damaged checkpoints only is bad data (65)")
+    func resumeFaults() throws {
+        let directory = try ScratchDirectory()
+        try writeSmallDataSet(to: directory)
+        let checkpoints = directory.file("ck")
+        let flags = ["train", "--data-dir", directory.path, "--layers", "16,8,4", "--epochs", "1", "--checkpoint-dir", checkpoints]
+        #expect(try AnnCommand.run(flags).status == 0)
+        let changed = try AnnCommand.run(flags + ["--loss", "mse", "--resume"])
+        #expect(changed.status == 64)
+        #expect(changed.standardError.contains("the flags ask for 16,8,4 relu softmax mse"))
+        #expect(!changed.standardOutput.contains("resuming"))
+        for name in try FileManager.default.contentsOfDirectory(atPath: checkpoints) where name.hasPrefix("checkpoint-") {
+            var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: checkpoints + "/" + name)))
+            bytes[bytes.count - 3] ^= 0xFF
+            try Data(bytes).write(to: URL(fileURLWithPath: checkpoints + "/" + name))
+        }
+        let damaged = try AnnCommand.run(flags + ["--resume"])
+        #expect(damaged.status == 65)
+        #expect(damaged.standardError.contains("loads cleanly; nothing to resume"))
     }
 }
