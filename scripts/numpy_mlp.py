@@ -59,10 +59,11 @@ def parse_args(argv):
     return args
 
 
-ARGS = parse_args(sys.argv[1:])
-# Before NumPy loads OpenBLAS: it sizes its thread pool from these at load time.
-for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_name] = str(ARGS.threads)
+if __name__ == "__main__":  # imported (scripts/torch_mlp.py), only the data reader is wanted
+    ARGS = parse_args(sys.argv[1:])
+    # Before NumPy loads OpenBLAS: it sizes its thread pool from these at load time.
+    for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_name] = str(ARGS.threads)
 
 import numpy as np  # noqa: E402
 

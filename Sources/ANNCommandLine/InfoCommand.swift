@@ -26,8 +26,7 @@ struct InfoCommand: ParsableCommand {
             OpenMP default threads: \(profile.openMPThreads)
             dense kernel vectors: \(vectors)
             subnormal floats: \(subnormals)
-            bfloat16 products (--precision bf16): \(profile.hasBFloat16Instructions
-                ? "AVX512-BF16 (VDPBF16PS)" : "portable: operands rounded to bfloat16, multiplied in fp32 (no AMX or AVX512-BF16 here)")
+            bfloat16 products (--precision bf16): \(profile.bfloat16Path)
 
             """)
     }
@@ -41,6 +40,7 @@ struct InfoLine: Encodable {
     let vector_width: Int
     let flushes_subnormals: Bool
     let bfloat16_instructions: Bool
+    let bfloat16_path: String
 
     init(_ profile: MachineProfile) {
         cpu = profile.cpuName
@@ -49,5 +49,6 @@ struct InfoLine: Encodable {
         vector_width = profile.vectorWidth
         flushes_subnormals = profile.flushesSubnormals
         bfloat16_instructions = profile.hasBFloat16Instructions
+        bfloat16_path = profile.bfloat16Path.rawValue
     }
 }

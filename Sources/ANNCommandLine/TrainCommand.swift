@@ -66,7 +66,7 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "Subnormal floats (below 1.2e-38): flush (to zero, the default) or keep (IEEE; slow on many Intel CPUs).")
     var subnormals = Subnormals.flush
 
-    @Option(help: "Operands of the matrix products: fp32, or bf16 (bfloat16 operands, fp32 sums and weights; fast on CPUs with AVX512-BF16).")
+    @Option(help: "Operands of the matrix products: fp32, or bf16 (bfloat16 operands, fp32 sums and weights; fast on CPUs with AMX or AVX512-BF16).")
     var precision = Precision.fp32
 
     @Option(help: "Seed for the initial weights and the sample order.")
@@ -240,7 +240,7 @@ public struct TrainCommand: ParsableCommand {
             saveLock: saveLock,
             announcements: [
                 "loaded \(training.count) training and \(test.count) test samples from \(directory.path) in \(String(format: "%.2f", loadSeconds)) s",
-                "network \(layers) \(activation.rawValue) \(output.rawValue) \(loss.rawValue)\(precision == .bf16 ? " bf16" : ""); \(trainer.plan)",
+                "network \(layers) \(activation.rawValue) \(output.rawValue) \(loss.rawValue)\(precision == .bf16 ? " bf16 on \(MachineProfile.current.bfloat16Path.rawValue)" : ""); \(trainer.plan)",
             ])
     }
 

@@ -9,10 +9,11 @@
 // layout helpers below make them from fp32 matrices; a dense layer's three
 // products each take one arrangement of X or dY and one of W.
 //
-// Paths, chosen at run time: VDPBF16PS on CPUs with AVX512-BF16 (Zen 4,
-// Cooper Lake, Sapphire Rapids and later); elsewhere the same pairs widened
-// to fp32 and multiplied there (bfloat16 products are exact in fp32). Each
-// adds in one fixed order whatever the thread count; the two orders differ.
+// Paths, chosen at run time: AMX tiles (TDPBF16PS) on CPUs that have them
+// (Sapphire Rapids and later); VDPBF16PS on CPUs with AVX512-BF16 (Zen 4,
+// Cooper Lake); elsewhere the same pairs widened to fp32 and multiplied there
+// (bfloat16 products are exact in fp32). Each adds in one fixed order
+// whatever the thread count; the orders of the paths differ.
 #include <string.h>
 
 #include "CANNKernels.h"
@@ -21,13 +22,17 @@
 #include "team.h"
 #include "vector.h"
 
-// Round to nearest even; a NaN stays a (quiet) NaN. A select, not a
-// branch, so that loops of it vectorize.
+// Round to nearest even; a NaN stays a (quiet) NaN; a subnormal becomes a
+// zero of its sign, as VCVTNE2PS2BF16 makes it (and as the bfloat16 products
+// of AMX and AVX512-BF16 read one), so that every path lays out the same
+// words. Selects, not branches, so that loops of it vectorize.
 ANN_INLINE uint32_t to_bf16(float x) {
     uint32_t u;
     memcpy(&u, &x, sizeof u);
     uint32_t rounded = (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
-    return (u & 0x7FFFFFFFu) > 0x7F800000u ? (u >> 16) | 0x40u : rounded;
+    uint32_t magnitude = u & 0x7FFFFFFFu;
+    rounded = magnitude < 0x00800000u ? (u >> 16) & 0x8000u : rounded;
+    return magnitude > 0x7F800000u ? (u >> 16) | 0x40u : rounded;
 }
 
 ANN_INLINE uint32_t pair(float even, float odd) { return to_bf16(even) | to_bf16(odd) << 16; }
@@ -158,21 +163,6 @@ static void run_layout(layout_worker work, uint32_t *dst, const float *src, int 
     }
 }
 
-void ann_bf16_pairs_along_rows(uint32_t *dst, const float *src, int rows, int cols, int threads) {
-    run_layout(along_rows, dst, src, rows, cols, rows, threads);
-}
-
-void ann_bf16_pairs_along_rows_transposed(uint32_t *dst, const float *src, int rows, int cols, int threads) {
-    run_layout(along_rows_transposed, dst, src, rows, cols, (rows + 15) / 16, threads);
-}
-
-void ann_bf16_pairs_down_columns(uint32_t *dst, const float *src, int rows, int cols, int threads) {
-    run_layout(down_columns, dst, src, rows, cols, (rows + 1) / 2, threads);
-}
-
-void ann_bf16_pairs_down_columns_transposed(uint32_t *dst, const float *src, int rows, int cols, int threads) {
-    run_layout(down_columns_transposed, dst, src, rows, cols, (cols + 31) / 32, threads);
-}
 
 // MARK: The epilogue, shared by both paths
 
@@ -330,6 +320,86 @@ BF16_TARGET static void dpbf16_columns(const bf16_product *p, int c0, int c1) {
     }
 }
 
+// MARK: Layouts with VCVTNE2PS2BF16: 32 floats rounded in one instruction
+
+// Row r's floats [2·q0, 2·q0 + 32) as 16 pair words; zeros past `cols`.
+BF16_TARGET ANN_INLINE __m512i row_pairs16(const float *row, int q0, int cols) {
+    int first = 2 * q0, left = cols - first;
+    __mmask16 low = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (left > 0 ? left : 0)) - 1u);
+    __mmask16 high = left >= 32 ? (__mmask16)0xFFFF : left > 16 ? (__mmask16)((1u << (left - 16)) - 1u) : 0;
+    __m512 lo = _mm512_maskz_loadu_ps(low, row + first), hi = _mm512_maskz_loadu_ps(high, row + first + 16);
+    return (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
+}
+
+// 16 pair words down columns [c0, c0 + 16) of two rows (odd NULL: zeros).
+BF16_TARGET ANN_INLINE __m512i column_pairs16(const float *even, const float *odd, int c0, int cols) {
+    int left = cols - c0;
+    __mmask16 mask = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
+    __m512 e = _mm512_maskz_loadu_ps(mask, even + c0);
+    __m512 o = odd ? _mm512_maskz_loadu_ps(mask, odd + c0) : _mm512_setzero_ps();
+    __m512i both = (__m512i)_mm512_cvtne2ps_pbh(o, e);  // e's 16 words, then o's
+    __m512i words = _mm512_cvtepu16_epi32(_mm512_castsi512_si256(both));
+    return _mm512_or_si512(words, _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(both, 1)), 16));
+}
+
+BF16_TARGET static void along_rows_bf16(uint32_t *dst, const float *src, int rows, int cols, int first, int last) {
+    (void)rows;
+    int pairs = (cols + 1) / 2;
+    for (int r = first; r < last; r++)
+        for (int q = 0; q < pairs; q += 16) {
+            int left = pairs - q;
+            __mmask16 mask = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
+            _mm512_mask_storeu_epi32(dst + (size_t)r * pairs + q, mask, row_pairs16(src + (size_t)r * cols, q, cols));
+        }
+}
+
+BF16_TARGET static void along_rows_transposed_bf16(uint32_t *dst, const float *src, int rows, int cols, int first,
+                                                   int last) {
+    int pairs = (cols + 1) / 2;
+    uint32_t block[16 * 16];
+    for (int r0 = 16 * first; r0 < rows && r0 < 16 * last; r0 += 16) {
+        int r1 = r0 + 16 < rows ? r0 + 16 : rows;
+        for (int q0 = 0; q0 < pairs; q0 += 16) {
+            for (int r = r0; r < r1; r++)
+                _mm512_storeu_si512(block + (size_t)(r - r0) * 16, row_pairs16(src + (size_t)r * cols, q0, cols));
+            transpose_words16(dst + (size_t)q0 * rows + r0, (size_t)rows, block, r1 - r0,
+                              pairs - q0 < 16 ? pairs - q0 : 16);
+        }
+    }
+}
+
+BF16_TARGET static void down_columns_bf16(uint32_t *dst, const float *src, int rows, int cols, int first, int last) {
+    for (int q = first; q < last; q++) {
+        const float *even = src + (size_t)(2 * q) * cols;
+        const float *odd = 2 * q + 1 < rows ? even + cols : 0;
+        for (int c = 0; c < cols; c += 16) {
+            int left = cols - c;
+            __mmask16 mask = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
+            _mm512_mask_storeu_epi32(dst + (size_t)q * cols + c, mask, column_pairs16(even, odd, c, cols));
+        }
+    }
+}
+
+// Blocks of 16 pairs by 16 columns, made down the columns and transposed in
+// registers. Units: blocks of 16 columns.
+BF16_TARGET static void down_columns_transposed_bf16(uint32_t *dst, const float *src, int rows, int cols, int first,
+                                                     int last) {
+    int pairs = (rows + 1) / 2;
+    uint32_t block[16 * 16];
+    for (int c0 = 16 * first; c0 < cols && c0 < 16 * last; c0 += 16) {
+        int width = cols - c0 < 16 ? cols - c0 : 16;
+        for (int q0 = 0; q0 < pairs; q0 += 16) {
+            int q1 = q0 + 16 < pairs ? q0 + 16 : pairs;
+            for (int q = q0; q < q1; q++) {
+                const float *even = src + (size_t)(2 * q) * cols;
+                const float *odd = 2 * q + 1 < rows ? even + cols : 0;
+                _mm512_storeu_si512(block + (size_t)(q - q0) * 16, column_pairs16(even, odd, c0, cols));
+            }
+            transpose_words16(dst + (size_t)c0 * pairs + q0, (size_t)pairs, block, q1 - q0, width);
+        }
+    }
+}
+
 static int has_avx512_bf16(void) {
     return __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512bw") &&
            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
@@ -339,13 +409,191 @@ static int has_avx512_bf16(void) {
 static int has_avx512_bf16(void) { return 0; }
 #endif
 
-int ann_bf16_path(void) { return has_avx512_bf16() ? ANN_BF16_AVX512 : ANN_BF16_PORTABLE; }
+// MARK: AMX path: TDPBF16PS on 16 × 16 tiles of C
+
+#if HAS_BF16_PATH && defined(__linux__)
+#include <cpuid.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#define HAS_AMX_PATH 1
+#define AMX_TARGET __attribute__((target("amx-tile,amx-bf16,avx512bf16,avx512f,avx512bw,avx512vl,avx512dq")))
+
+// The A and B layouts are already what the tiles load: an A tile is 16 rows
+// of 16 pair words (rows `pairs` words apart), a B tile 16 pair rows of 16
+// column words (N apart). C is made of blocks of up to 2 × 2 tiles (32 rows,
+// 32 columns): tiles 0–3 sum C, 4–5 hold A, 6–7 B. Each element is the same
+// sequence of TDPBF16PS whatever block or thread computes it; the rows past
+// the last whole 16 and the columns past the last whole vector of 16 take
+// the VDPBF16PS tiles.
+typedef struct {
+    uint8_t palette, start_row, reserved[14];
+    uint16_t bytes_per_row[16];
+    uint8_t rows[16];
+} amx_tile_config;
+
+enum { AMX_PAIRS = 16 };
+
+AMX_TARGET static void amx_configure(void) {
+    amx_tile_config config = {.palette = 1};
+    for (int t = 0; t < 8; t++) {
+        config.bytes_per_row[t] = 64;
+        config.rows[t] = 16;
+    }
+    _tile_loadconfig(&config);
+}
+
+// The last pairs % 16 of the sum: copied into zeroed tiles in memory, since a
+// tile load reads whole 64-byte rows.
+typedef struct {
+    uint32_t a[2][16][16], b[16][32];
+} amx_tail;
+
+AMX_TARGET static void amx_block(const bf16_product *p, int r0, int c0, int two_rows, int two_cols,
+                                 amx_tail *tail, float out[32][32]) {
+    size_t a_stride = (size_t)p->pairs * 4, b_stride = (size_t)p->N * 4;
+    const uint32_t *a0 = p->A + (size_t)r0 * p->pairs, *a1 = a0 + (size_t)16 * p->pairs;
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+    int whole = p->pairs / AMX_PAIRS * AMX_PAIRS;
+    for (int q = 0; q < whole; q += AMX_PAIRS) {
+        const uint32_t *b = p->B + (size_t)q * p->N + c0;
+        _tile_loadd(4, a0 + q, a_stride);
+        _tile_loadd(6, b, b_stride);
+        _tile_dpbf16ps(0, 4, 6);
+        if (two_cols) {
+            _tile_loadd(7, b + 16, b_stride);
+            _tile_dpbf16ps(1, 4, 7);
+        }
+        if (two_rows) {
+            _tile_loadd(5, a1 + q, a_stride);
+            _tile_dpbf16ps(2, 5, 6);
+            if (two_cols) _tile_dpbf16ps(3, 5, 7);
+        }
+    }
+    if (whole < p->pairs) {
+        int left = p->pairs - whole, width = two_cols ? 32 : 16;
+        memset(tail, 0, sizeof *tail);
+        for (int h = 0; h <= two_rows; h++)
+            for (int r = 0; r < 16; r++)
+                memcpy(tail->a[h][r], p->A + (size_t)(r0 + 16 * h + r) * p->pairs + whole, (size_t)left * 4);
+        for (int q = 0; q < left; q++) memcpy(tail->b[q], p->B + (size_t)(whole + q) * p->N + c0, (size_t)width * 4);
+        _tile_loadd(4, tail->a[0], 64);
+        _tile_loadd(6, tail->b, 128);
+        _tile_dpbf16ps(0, 4, 6);
+        if (two_cols) {
+            _tile_loadd(7, &tail->b[0][16], 128);
+            _tile_dpbf16ps(1, 4, 7);
+        }
+        if (two_rows) {
+            _tile_loadd(5, tail->a[1], 64);
+            _tile_dpbf16ps(2, 5, 6);
+            if (two_cols) _tile_dpbf16ps(3, 5, 7);
+        }
+    }
+    _tile_stored(0, &out[0][0], 128);
+    if (two_cols) _tile_stored(1, &out[0][16], 128);
+    if (two_rows) {
+        _tile_stored(2, &out[16][0], 128);
+        if (two_cols) _tile_stored(3, &out[16][16], 128);
+    }
+    for (int r = 0; r < 16 * (1 + two_rows); r++)
+        for (int h = 0; h <= two_cols; h++) store16(p, r0 + r, c0 + 16 * h, _mm512_loadu_ps(&out[r][16 * h]), 0xFFFF);
+}
+
+AMX_TARGET static void amx_columns(const bf16_product *p, int c0, int c1) {
+    int rows = p->M / 16 * 16, vectors_end = c0 + (c1 - c0) / 16 * 16;
+    if (rows > 0 && vectors_end > c0) {
+        amx_tail tail;
+        float out[32][32];
+        amx_configure();
+        for (int r = 0; r < rows; r += 32)
+            for (int c = c0; c < vectors_end; c += 32)
+                amx_block(p, r, c, r + 32 <= rows, c + 32 <= vectors_end, &tail, out);
+        _tile_release();
+    }
+    // The edges: rows past the tiles over the tiles' columns, then the
+    // columns past the tiles over all rows.
+    for (int r = rows; r < p->M; r += BF_ROWS) {
+        int MR = p->M - r < BF_ROWS ? p->M - r : BF_ROWS;
+        for (int c = c0; c < vectors_end; c += 16 * BF_VECS) {
+            int width = vectors_end - c < 16 * BF_VECS ? vectors_end - c : 16 * BF_VECS;
+            dpbf16_tile(p, r, c, MR, (width + 15) / 16, width);
+        }
+    }
+    if (vectors_end < c1)
+        for (int r = 0; r < p->M; r += BF_ROWS)
+            dpbf16_tile(p, r, vectors_end, p->M - r < BF_ROWS ? p->M - r : BF_ROWS, 1, c1 - vectors_end);
+}
+
+// Linux gives a process the tile registers only once it asks (the state
+// is 8 KiB a thread); AMX-BF16 and AMX-TILE are CPUID.(7, 0).EDX bits 22, 24.
+static int amx_usable;
+
+static void amx_request(void) {
+    unsigned eax, ebx, ecx, edx;
+    if (!has_avx512_bf16() || !__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return;
+    if (!(edx >> 22 & 1) || !(edx >> 24 & 1)) return;
+    enum { ARCH_REQ_XCOMP_PERM = 0x1023, XFEATURE_XTILEDATA = 18 };
+    amx_usable = syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0;
+}
+
+static int has_amx(void) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, amx_request);
+    return amx_usable;
+}
+#else
+#define HAS_AMX_PATH 0
+static int has_amx(void) { return 0; }
+#endif
+
+int ann_bf16_path(void) {
+    return has_amx() ? ANN_BF16_AMX : has_avx512_bf16() ? ANN_BF16_AVX512 : ANN_BF16_PORTABLE;
+}
+
+// MARK: Layouts, the fastest this CPU runs (all write the same words)
+
+void ann_bf16_pairs_along_rows(uint32_t *dst, const float *src, int rows, int cols, int threads) {
+#if HAS_BF16_PATH
+    if (has_avx512_bf16()) return run_layout(along_rows_bf16, dst, src, rows, cols, rows, threads);
+#endif
+    run_layout(along_rows, dst, src, rows, cols, rows, threads);
+}
+
+void ann_bf16_pairs_along_rows_transposed(uint32_t *dst, const float *src, int rows, int cols, int threads) {
+#if HAS_BF16_PATH
+    if (has_avx512_bf16())
+        return run_layout(along_rows_transposed_bf16, dst, src, rows, cols, (rows + 15) / 16, threads);
+#endif
+    run_layout(along_rows_transposed, dst, src, rows, cols, (rows + 15) / 16, threads);
+}
+
+void ann_bf16_pairs_down_columns(uint32_t *dst, const float *src, int rows, int cols, int threads) {
+#if HAS_BF16_PATH
+    if (has_avx512_bf16()) return run_layout(down_columns_bf16, dst, src, rows, cols, (rows + 1) / 2, threads);
+#endif
+    run_layout(down_columns, dst, src, rows, cols, (rows + 1) / 2, threads);
+}
+
+void ann_bf16_pairs_down_columns_transposed(uint32_t *dst, const float *src, int rows, int cols, int threads) {
+#if HAS_BF16_PATH
+    if (has_avx512_bf16())
+        return run_layout(down_columns_transposed_bf16, dst, src, rows, cols, (cols + 15) / 16, threads);
+#endif
+    run_layout(down_columns_transposed, dst, src, rows, cols, (cols + 31) / 32, threads);
+}
 
 typedef void (*columns_worker)(const bf16_product *, int, int);
 
 static columns_worker worker_for(int path) {
+#if HAS_AMX_PATH
+    if (path == ANN_BF16_AMX && has_amx()) return amx_columns;
+#endif
 #if HAS_BF16_PATH
-    if (path == ANN_BF16_AVX512 && has_avx512_bf16()) return dpbf16_columns;
+    if ((path == ANN_BF16_AVX512 || path == ANN_BF16_AMX) && has_avx512_bf16()) return dpbf16_columns;
 #endif
     (void)path;
     return portable_columns;

@@ -121,6 +121,37 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // MARK: bfloat16 products (--precision bf16), on every path this CPU has
+
+    // The three products of the first layer at B = 64, operands already in
+    // their pair layouts, and a 2048³ square product: the rate the kernel
+    // reaches when shape is no excuse, to hold the layer rates against.
+    let paths: [(name: String, path: Int32)] = [("portable", ANN_BF16_PORTABLE), ("avx512-bf16", ANN_BF16_AVX512), ("amx", ANN_BF16_AMX)]
+        .map { ($0.0, Int32($0.1)) }.filter { $0.path <= ann_bf16_path() }
+    let products: [(name: String, M: Int, K: Int, N: Int)] = [
+        ("forward 784x256 B64", 64, 784, 256), ("dW 784x256 B64", 256, 64, 784),
+        ("dX 256x128 B64", 64, 128, 256),
+    ]
+    for (name, M, K, N) in products {
+        let pairs = (K + 1) / 2
+        let a = UnsafeMutablePointer<UInt32>.allocate(capacity: M * pairs)
+        let b = UnsafeMutablePointer<UInt32>.allocate(capacity: pairs * N)
+        ann_bf16_pairs_along_rows(a, buffer(M * K, seed: &seed), Int32(M), Int32(K), 1)
+        ann_bf16_pairs_down_columns(b, buffer(K * N, seed: &seed), Int32(K), Int32(N), 1)
+        let c = buffer(M * N, seed: &seed)
+        let flops = 2.0 * Double(M * K * N)
+        let config = Benchmark.Configuration(
+            metrics: [.wallClock, .throughput, .mallocCountTotal, megaflops], units: [.mallocCountTotal: .count],
+            scalingFactor: flops >= 1e8 ? .one : .kilo)
+        for (pathName, path) in paths {
+            Benchmark("ann_gemm_bf16 \(pathName) \(name) [\(mflop(flops)) MFLOP/call]", configuration: config) { benchmark in
+                measure(benchmark, work: flops, as: megaflops) {
+                    ann_gemm_bf16(c, a, b, nil, nil, Int32(M), Int32(N), Int32(pairs), Int32(ANN_IDENTITY), path, 1)
+                }
+            }
+        }
+    }
+
     // MARK: Elementwise kernels
 
     let elementwise = Benchmark.Configuration(

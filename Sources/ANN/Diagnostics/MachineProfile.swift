@@ -14,17 +14,48 @@ public struct MachineProfile: Sendable, Codable, Equatable {
     public let vectorWidth: Int
     /// Whether the engine can flush subnormal floats here (``Subnormals/flush``).
     public let flushesSubnormals: Bool
-    /// Whether ``Precision/bf16`` runs on bfloat16 instructions here
-    /// (AVX512-BF16), rather than on operands rounded to bfloat16 and
+    /// The instructions ``Precision/bf16`` multiplies with here.
+    public let bfloat16Path: BFloat16Path
+
+    /// Whether ``Precision/bf16`` runs on bfloat16 instructions here (AMX or
+    /// AVX512-BF16), rather than on operands rounded to bfloat16 and
     /// multiplied in fp32, which is no faster than fp32.
-    public let hasBFloat16Instructions: Bool
+    public var hasBFloat16Instructions: Bool { bfloat16Path != .portable }
 
     /// This machine, as this process sees it.
     public static var current: MachineProfile {
         MachineProfile(
             cpuName: cpuModelName(), cores: ShardPlan.availableCores, openMPThreads: Int(ann_openmp_max_threads()),
             vectorWidth: Int(ann_dense_vector_width()), flushesSubnormals: FloatingPointMode.canFlush,
-            hasBFloat16Instructions: ann_bf16_path() == Int32(ANN_BF16_AVX512))
+            bfloat16Path: BFloat16Path(kernelPath: ann_bf16_path()))
+    }
+}
+
+/// How the bfloat16 products of a mixed-precision run are computed, the
+/// fastest a CPU allows (each path sums in its own fixed order, so runs
+/// are bit-identical only on the same path).
+public enum BFloat16Path: String, Sendable, Codable, CustomStringConvertible {
+    /// AMX tiles (TDPBF16PS): Intel Sapphire Rapids and later.
+    case amx
+    /// AVX512-BF16 (VDPBF16PS): AMD Zen 4 and later, Intel Cooper Lake.
+    case avx512bf16 = "avx512-bf16"
+    /// Operands rounded to bfloat16 and multiplied in fp32: any CPU, no faster than fp32.
+    case portable
+
+    init(kernelPath: Int32) {
+        switch kernelPath {
+        case Int32(ANN_BF16_AMX): self = .amx
+        case Int32(ANN_BF16_AVX512): self = .avx512bf16
+        default: self = .portable
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .amx: "AMX tiles (TDPBF16PS)"
+        case .avx512bf16: "AVX512-BF16 (VDPBF16PS)"
+        case .portable: "portable: operands rounded to bfloat16, multiplied in fp32 (no AMX or AVX512-BF16 here)"
+        }
     }
 }
 

@@ -12,8 +12,9 @@ public enum Precision: String, CaseIterable, Sendable, Codable {
     case fp32
     /// Mixed precision: the forward and backward passes' matrix products take
     /// bfloat16 operands (8 bits of mantissa) and sum in fp32; the weights,
-    /// the optimiser, the losses and the softmax stay fp32. On CPUs with
-    /// AVX512-BF16 the products run about twice as many operations a cycle.
+    /// the optimiser, the losses and the softmax stay fp32. The products run
+    /// on AMX tiles where the CPU has them, else on AVX512-BF16, else on
+    /// operands rounded and multiplied in fp32 (``MachineProfile/bfloat16Path``).
     case bf16
 }
 

@@ -41,10 +41,11 @@ void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,
 
 // MARK: bfloat16 products (mixed precision)
 
-// Which bfloat16 product a CPU runs: VDPBF16PS where it has AVX512-BF16, else
-// the operands widened to fp32 (exact products; the same numbers, added in
+// Which bfloat16 product a CPU runs: AMX tiles (TDPBF16PS) where it has them
+// and Linux grants them, else VDPBF16PS where it has AVX512-BF16, else the
+// operands widened to fp32 (exact products; the same numbers, added in
 // another order).
-enum { ANN_BF16_PORTABLE = 0, ANN_BF16_AVX512 = 1 };
+enum { ANN_BF16_PORTABLE = 0, ANN_BF16_AVX512 = 1, ANN_BF16_AMX = 2 };
 int ann_bf16_path(void);
 
 // C (M, N) = Σ_p a(i, p)·b(p, j) with bfloat16 operands and fp32 sums,

@@ -10,9 +10,10 @@ func bfloat16(_ x: Float) -> UInt32 {
 
 func float(bfloat16 h: UInt32) -> Float { Float(bitPattern: h << 16) }
 
-/// The paths this CPU can run: the portable one everywhere, VDPBF16PS where it has AVX512-BF16.
-let bf16Paths: [Int32] = ann_bf16_path() == Int32(ANN_BF16_AVX512)
-    ? [Int32(ANN_BF16_PORTABLE), Int32(ANN_BF16_AVX512)] : [Int32(ANN_BF16_PORTABLE)]
+/// The paths this CPU can run: the portable one everywhere, VDPBF16PS where
+/// it has AVX512-BF16, and AMX tiles too where it has them (every AMX CPU
+/// has AVX512-BF16).
+let bf16Paths: [Int32] = Array(Int32(ANN_BF16_PORTABLE)...ann_bf16_path())
 
 @Suite("bfloat16 products and layouts match their reference")
 struct BFloat16KernelTests {
@@ -30,6 +31,14 @@ struct BFloat16KernelTests {
         var tie = [UInt32](repeating: 0, count: 1)
         ann_bf16_pairs_along_rows(&tie, [1.00390625, 1.01171875], 1, 2, 1)
         #expect(tie == [0x3F82_3F80])
+        // A subnormal becomes a zero of its sign, as bfloat16 instructions read
+        // it; a signalling NaN is quietened; an infinity stays one.
+        let specials: [Float] = [-0x1p-130, .infinity, .signalingNaN, 0x1p-127]
+        var alongSpecial = [UInt32](repeating: 0, count: 2), downSpecial = alongSpecial
+        ann_bf16_pairs_along_rows(&alongSpecial, specials, 1, 4, 1)
+        ann_bf16_pairs_down_columns(&downSpecial, specials, 2, 2, 1)
+        #expect(alongSpecial == [0x7F80_8000, 0x0000_7FE0])
+        #expect(downSpecial == [0x7FE0_8000, 0x0000_7F80])
         let (R, C) = (Self.rows, Self.cols), (rowPairs, colPairs) = ((R + 1) / 2, (C + 1) / 2)
         var along = [UInt32](repeating: 0, count: R * colPairs), alongT = along
         ann_bf16_pairs_along_rows(&along, Self.matrix, Int32(R), Int32(C), 1)
