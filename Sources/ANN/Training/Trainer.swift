@@ -10,6 +10,11 @@ import Foundation
 /// same weights, bit for bit, on any number of threads, also across an
 /// interruption and a resume from a checkpoint. Different shard counts split
 /// minibatches differently, so their float sums round differently.
+///
+/// Not `Sendable`: one thread at a time uses a trainer. Its `train` blocks
+/// the calling thread for the whole run; from async code, hand the trainer
+/// to a ``TrainingSession``, which trains on a thread of its own
+/// (<doc:TrainingFromAnAppOrServer>).
 public final class Trainer {
     /// The settings this trainer runs with.
     public let configuration: TrainingConfiguration

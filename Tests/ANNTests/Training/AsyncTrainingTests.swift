@@ -3,38 +3,47 @@ import Synchronization
 import Testing
 @testable import ANN
 
-/// What a screen of an app keeps while it trains: the epochs shown so far,
-/// the task that trains, and the summary once it ends. Everything happens on
-/// the main actor, as it would behind SwiftUI.
+/// The app model of the article "Training from an app or a server"
+/// (Sources/ANN/ANN.docc/TrainingFromAnAppOrServer.md), word for word but
+/// for the `epochShown` hook and a `task` the tests can await.
 @MainActor
-final class TrainingScreen {
-    var shownEpochs: [Int] = []
-    var shownBatches = 0
-    var summary: Result<TrainingSummary, TrainingError>?
-    var task: Task<Void, Never>?
+final class TrainingModel {
+    private(set) var epochs: [EpochReport] = []
+    private(set) var epochProgress = 0.0
+    private(set) var summary: TrainingSummary?
+    private(set) var failure: TrainingError?
+    private(set) var task: Task<Void, Never>?
     /// Runs on the main actor after each epoch is shown.
     var epochShown: (() -> Void)?
 
-    func start(_ trainer: sending Trainer, on data: Dataset) {
+    func start(network: Network, settings: TrainingConfiguration, data: Dataset) throws(ConfigurationError) {
+        // The trainer goes to the session: it is not Sendable, and the
+        // session's thread is now the only one to use it.
+        let trainer = try Trainer(network: network, configuration: settings)
         let session = TrainingSession(trainer: trainer, on: data)
         task = Task {
+            // The loop runs on the main actor; training, on its own thread.
             for await event in session.events {
                 switch event {
-                case .batch: shownBatches += 1
+                case .batch(let batch):
+                    epochProgress = Double(batch.samplesDone) / Double(batch.samplesPerEpoch)
                 case .epoch(let report):
-                    shownEpochs.append(report.epoch)
+                    epochs.append(report)
                     epochShown?()
                 }
             }
             do throws(TrainingError) {
-                summary = .success(try await session.summary)
+                summary = try await session.summary  // its network is the trained one
             } catch {
-                summary = .failure(error)
+                failure = error
             }
         }
     }
 
-    func stop() { task?.cancel() }
+    /// The Stop button.
+    func stop() {
+        task?.cancel()
+    }
 }
 
 @Suite("Training from async code")
@@ -60,27 +69,36 @@ struct AsyncTrainingTests {
     @Test("cancelling from the main actor stops a long run soon after its first epoch", .timeLimit(.minutes(1)))
     func cancelFromMainActor() async throws {
         let epochs = 1_000_000
-        let screen = TrainingScreen()
-        // The main actor hears of the first epoch, then presses "Stop".
-        await withCheckedContinuation { (shown: CheckedContinuation<Void, Never>) in
-            screen.epochShown = {
-                screen.epochShown = nil
+        let model = TrainingModel()
+        // The main actor shows the first epoch, then the person presses Stop.
+        try await withCheckedThrowingContinuation { (shown: CheckedContinuation<Void, any Error>) in
+            model.epochShown = {
+                model.epochShown = nil
                 shown.resume()
             }
-            screen.start(try! Self.trainer(Self.settings(epochs: epochs)), on: Self.data)
+            do {
+                try model.start(
+                    network: Network(architecture: NetworkArchitecture(layerSizes: [16, 8, 4]), seed: 9),
+                    settings: Self.settings(epochs: epochs), data: Self.data)
+            } catch {
+                shown.resume(throwing: error)
+            }
         }
         let pressed = ContinuousClock.now
-        screen.stop()
-        await screen.task?.value
+        model.stop()
+        await model.task?.value
         let waited = ContinuousClock.now - pressed
 
-        let summary = try #require(try screen.summary?.get())
+        #expect(model.failure == nil)
+        let summary = try #require(model.summary)
         #expect(summary.stopReason == .cancelled)
         #expect(summary.epochs.count >= 1 && summary.epochs.count < epochs)
         // The epochs shown are the first of those run, in order (the
         // stream ends at the cancellation, so a few may go unshown).
-        #expect(screen.shownEpochs.first == 1)
-        #expect(screen.shownEpochs == Array(summary.epochs.map(\.epoch).prefix(screen.shownEpochs.count)))
+        let shown = model.epochs.map(\.epoch)
+        #expect(shown.first == 1)
+        #expect(model.epochs == Array(summary.epochs.prefix(shown.count)))
+        #expect(model.epochProgress > 0)
         // A step takes microseconds: the run stops at the next, not at the end.
         #expect(waited < .seconds(5), "stopped \(waited) after the cancellation")
     }
@@ -191,7 +209,7 @@ struct AsyncTrainingTests {
         #expect(resumed.network.parameters == uninterrupted.network.parameters)
     }
 
-    @Test("cancelling before the first minibatch runs none")
+    @Test("cancel() just after the start stops the run", .timeLimit(.minutes(1)))
     func cancelAtOnce() async throws {
         let session = TrainingSession(trainer: try Self.trainer(Self.settings(epochs: 1_000_000)), on: Self.data)
         session.cancel()
