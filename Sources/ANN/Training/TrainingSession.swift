@@ -26,10 +26,12 @@
 /// run made it (a `.batch` per minibatch, an `.epoch` per epoch) and
 /// finishes when the run ends, before ``summary`` is ready. The run never
 /// waits for its reader: with the default `.unbounded` policy, events a slow
-/// reader has not taken yet are held in memory (about 100 bytes each);
+/// reader has not taken yet are held in memory (about 170 bytes each);
 /// `.bufferingNewest(n)` keeps only the latest `n`, dropping older ones
-/// (``TrainingSummary/epochs`` still has every epoch's report). Events
-/// arrive only while someone iterates; there is one sequence, for one reader.
+/// (``TrainingSummary/epochs`` still has every epoch's report). Iterate
+/// them from one task: the sequence has a single reader. A reader that
+/// leaves the loop (`break`) leaves the run going; one whose task is
+/// cancelled ends the sequence, and the run with it.
 public final class TrainingSession: Sendable {
     /// The run's events, in order; finishes when the run ends.
     public let events: AsyncStream<TrainingEvent>
