@@ -125,6 +125,25 @@ struct AsyncTrainingTests {
         #expect(summary.epochs.count >= 1 && summary.epochs.count < epochs)
     }
 
+    /// The summary's waiter is never cancelled here: the reader's
+    /// cancellation alone stops the run.
+    @Test("cancelling the task that reads the events stops the run", .timeLimit(.minutes(1)))
+    func cancelReader() async throws {
+        let session = TrainingSession(trainer: try Self.trainer(Self.settings(epochs: 1_000_000)), on: Self.data)
+        let (firstEpoch, seen) = AsyncStream.makeStream(of: Void.self)
+        let reader = Task {
+            for await event in session.events {
+                if case .epoch = event { seen.yield() }
+            }
+        }
+        for await _ in firstEpoch { break }
+        reader.cancel()
+        await reader.value
+        let summary = try await session.summary
+        #expect(summary.stopReason == .cancelled)
+        #expect(summary.epochs.count < 1_000_000)
+    }
+
     @Test("the event stream yields every minibatch and epoch run, in order, then finishes", .timeLimit(.minutes(1)))
     func eventsInOrder() async throws {
         let session = TrainingSession(trainer: try Self.trainer(Self.settings(epochs: 5)), on: Self.data)
