@@ -304,7 +304,7 @@ public final class Trainer {
 
     /// ``train(on:test:checkpoints:progress:stopRequested:)-(Dataset,_,_,_,_)``;
     /// `stopIsCancellation`: a stop this process asked for is reported as
-    /// ``StopReason/cancelled`` (the async entry points' stop flag).
+    /// ``StopReason/cancelled`` (a ``TrainingSession``'s stop flag).
     func train(
         on training: Dataset, test: Dataset?, checkpoints: CheckpointStore?,
         progress: (TrainingEvent) -> Void, stopRequested: () -> Bool, stopIsCancellation: Bool
