@@ -19,7 +19,7 @@
 ///   team's coordinator), while that thread is inside the call;
 /// - `concurrentPerform` returns only after every worker has finished, which
 ///   orders all of their writes before the caller's next read.
-/// Nothing else in the engine uses `@unchecked Sendable`.
+/// Besides ``TrainerHandoff``, nothing else in the engine uses `@unchecked Sendable`.
 struct ShardAccess<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }

@@ -10,7 +10,9 @@ public struct NetworkArchitecture: Sendable, Equatable, Codable {
     /// The loss training minimises.
     public var loss: Loss
 
-    /// Checks the combination and builds the description.
+    /// Checks the combination and builds the description. The defaults
+    /// classify; for regression pass `output: .linear, loss: .meanSquaredError`
+    /// (<doc:Regression>).
     public init(
         layerSizes: [Int], activation: Activation = .relu,
         output: OutputActivation = .softmax, loss: Loss = .crossEntropy
@@ -31,6 +33,13 @@ public struct NetworkArchitecture: Sendable, Equatable, Codable {
         }
         if loss == .crossEntropy && output != .softmax {
             throw ConfigurationError(parameter: "loss", reason: "cross-entropy needs a softmax output")
+        }
+        // Whatever the data, a softmax over one output is the constant 1:
+        // usually regression written with the default output and loss.
+        if output == .softmax && layerSizes[layerSizes.count - 1] == 1 {
+            throw ConfigurationError(
+                parameter: "output",
+                reason: "a softmax over a single output is always 1, so it cannot learn: to predict a value make `output` linear and `loss` mean squared error; for classes make the last of `layerSizes` one per class")
         }
         self.layerSizes = layerSizes
         self.activation = activation

@@ -10,6 +10,11 @@ import Foundation
 /// same weights, bit for bit, on any number of threads, also across an
 /// interruption and a resume from a checkpoint. Different shard counts split
 /// minibatches differently, so their float sums round differently.
+///
+/// Not `Sendable`: one thread at a time uses a trainer. Its `train` blocks
+/// the calling thread for the whole run; from async code, hand the trainer
+/// to a ``TrainingSession``, which trains on a thread of its own
+/// (<doc:TrainingFromAnAppOrServer>).
 public final class Trainer {
     /// The settings this trainer runs with.
     public let configuration: TrainingConfiguration
@@ -176,7 +181,12 @@ public final class Trainer {
     }
 
     /// Checks that a data set fits the network: as many features as inputs,
-    /// no label beyond the outputs, target rows as wide as the output.
+    /// no label beyond the outputs; for target values, rows as wide as the
+    /// output, a loss that takes them (mean squared error), and, with a
+    /// softmax output, targets it can reach (each row a distribution).
+    /// ``train(on:test:checkpoints:progress:stopRequested:)-(Dataset,_,_,_,_)``
+    /// runs these checks itself before the first step; call this to find out
+    /// sooner, when the data is loaded.
     public func checkCompatible(_ data: Dataset, role: String) throws(ConfigurationError) {
         if data.featureCount != architecture.inputSize {
             throw ConfigurationError(
@@ -190,14 +200,58 @@ public final class Trainer {
                     parameter: "layerSizes",
                     reason: "the output size \(architecture.outputSize) is smaller than the \(data.classCount) classes of the \(role) data (labels up to \(data.classCount - 1): a wider output, or a damaged label file?)")
             }
-        case .values(_, let width):
+        case .values(let values, let width):
             if width != architecture.outputSize {
                 throw ConfigurationError(
                     parameter: "layerSizes", reason: "the output size \(architecture.outputSize) does not match the \(width) target values per sample of the \(role) data")
             }
             if architecture.loss == .crossEntropy {
-                throw ConfigurationError(parameter: "loss", reason: "cross-entropy needs class labels; the \(role) data has target values (use mse)")
+                throw ConfigurationError(
+                    parameter: "loss",
+                    reason: "cross-entropy needs class labels, and the \(role) data has target values: for regression make `loss` mean squared error and `output` linear")
             }
+            if architecture.output == .softmax, let sample = Self.firstRowOffSimplex(values, width: width) {
+                throw ConfigurationError(
+                    parameter: "output",
+                    reason: "a softmax output is a distribution (values in [0, 1] summing to 1), and sample \(sample) of the \(role) data has targets that are not: for regression make `output` linear")
+            }
+        }
+    }
+
+    /// The first row of `values` (`width` a row) that no softmax can output:
+    /// a value outside [0, 1], or a sum off 1 by more than rounding.
+    private static func firstRowOffSimplex(_ values: [Float], width: Int) -> Int? {
+        for row in 0..<(values.count / width) {
+            var sum: Float = 0
+            for value in values[(row * width)..<((row + 1) * width)] {
+                guard value >= 0 && value <= 1 else { return row }
+                sum += value
+            }
+            if abs(sum - 1) > 1e-3 { return row }
+        }
+        return nil
+    }
+
+    /// Refuses stopping criteria that could never hold on this data, rather
+    /// than running every epoch: an accuracy target or patience on regression
+    /// targets, which have no accuracy, or a target with no accuracy to watch.
+    private func checkStoppingCriteria(training: Dataset, test: Dataset?) throws(ConfigurationError) {
+        if !training.isClassification {
+            if configuration.targetAccuracy != nil {
+                throw ConfigurationError(
+                    parameter: "targetAccuracy",
+                    reason: "the training data has target values, not class labels, so there is no accuracy to reach; leave it nil for regression")
+            }
+            if configuration.patience != nil {
+                throw ConfigurationError(
+                    parameter: "patience",
+                    reason: "watches the validation accuracy, and the training data has target values, not class labels; leave it nil for regression")
+            }
+        }
+        if configuration.targetAccuracy != nil && configuration.validationSize == 0 && !(test?.isClassification ?? false) {
+            throw ConfigurationError(
+                parameter: "targetAccuracy",
+                reason: "has no accuracy to watch: set `validationSize` to hold out samples, or pass test data with class labels")
         }
     }
 
@@ -218,7 +272,11 @@ public final class Trainer {
     }
 
     /// Runs the remaining epochs (or until a stopping criterion holds) on
-    /// `training`, evaluating on `test` after each epoch when given.
+    /// `training`, evaluating on `test` after each epoch when given, on the
+    /// calling thread: it returns when the run ends, minutes later for a large
+    /// one. For command-line programs; an app or a server trains with a
+    /// ``TrainingSession``, which runs on a thread of its own and stops when
+    /// its task is cancelled (<doc:TrainingFromAnAppOrServer>).
     ///
     /// `progress` hears from every minibatch and every epoch, and
     /// `stopRequested` is asked before every minibatch, always on the calling
@@ -226,15 +284,30 @@ public final class Trainer {
     /// `concurrentPerform` call whose workers wait while those two run
     /// (spinning for 2 ms, then napping): they must not wait for other work on
     /// Dispatch's global queues.
-    /// Between minibatches, Task cancellation or `stopRequested()` returning true ends
-    /// the run early; the trainer then stands where it stopped, and with
+    /// Between minibatches, `stopRequested()` returning true ends the run
+    /// early (``StopReason/interrupted(epoch:step:)``), and so does the
+    /// cancellation of the Task whose thread this is (``StopReason/cancelled``);
+    /// the trainer then stands where it stopped, and with
     /// `checkpoints` a checkpoint of that point is written, so a later run can
     /// resume it exactly. With `checkpoints`, one is also written after every
     /// epoch. A non-finite loss throws ``TrainingError/diverged(epoch:step:learningRate:)``
-    /// before anything is written.
+    /// before anything is written. Settings that do not fit the data throw
+    /// ``TrainingError/configuration(_:)`` before the first step.
     public func train(
         on training: Dataset, test: Dataset? = nil, checkpoints: CheckpointStore? = nil,
         progress: (TrainingEvent) -> Void = { _ in }, stopRequested: () -> Bool = { false }
+    ) throws(TrainingError) -> TrainingSummary {
+        try train(
+            on: training, test: test, checkpoints: checkpoints, progress: progress, stopRequested: stopRequested,
+            stopIsCancellation: false)
+    }
+
+    /// ``train(on:test:checkpoints:progress:stopRequested:)-(Dataset,_,_,_,_)``;
+    /// `stopIsCancellation`: a stop this process asked for is reported as
+    /// ``StopReason/cancelled`` (a ``TrainingSession``'s stop flag).
+    func train(
+        on training: Dataset, test: Dataset?, checkpoints: CheckpointStore?,
+        progress: (TrainingEvent) -> Void, stopRequested: () -> Bool, stopIsCancellation: Bool
     ) throws(TrainingError) -> TrainingSummary {
         // Kernels run in the engine's mode; the callbacks in the caller's.
         let mode = FloatingPointMode.enter(configuration.subnormals)
@@ -244,6 +317,7 @@ public final class Trainer {
         do {
             try checkCompatible(training, role: "training")
             if let test { try checkCompatible(test, role: "test") }
+            try checkStoppingCriteria(training: training, test: test)
         } catch {
             throw .configuration(error)
         }
@@ -308,11 +382,12 @@ public final class Trainer {
                 epoch: epoch, epochs: configuration.epochs, clock: clock, start: clock.now,
                 secondsBefore: position.epochSeconds, stepTimer: stepTimer)
             let interruption = plan.shards == 1 && group == nil
-                ? try runSteps(steps, run: run, progress: notify, stopRequested: shouldStop) { step, _ in
-                    trainStep(data: training, order: order.pointer, steps: steps, step: step)
+                ? try runSteps(steps, run: run, progress: notify, stopRequested: shouldStop, stopIsCancellation: stopIsCancellation) {
+                    step, _ in trainStep(data: training, order: order.pointer, steps: steps, step: step)
                 }
                 : try runShardSteps(
-                    steps, data: training, order: order.pointer, run: run, progress: notify, stopRequested: shouldStop)
+                    steps, data: training, order: order.pointer, run: run, progress: notify, stopRequested: shouldStop,
+                    stopIsCancellation: stopIsCancellation)
             let (stepTimes, exchangeSeconds) = stepTimer.finishEpoch()
             if let interruption {
                 position.epochSeconds = run.elapsed()
@@ -460,10 +535,11 @@ public final class Trainer {
     /// Returns why it stopped early, or nil once the epoch is done.
     private func runSteps(
         _ steps: EpochSteps, run: EpochRun, progress: (TrainingEvent) -> Void, stopRequested: () -> Bool,
-        runStep: (_ step: Int, _ stop: Bool) throws(TrainingError) -> StepOutcome
+        stopIsCancellation: Bool, runStep: (_ step: Int, _ stop: Bool) throws(TrainingError) -> StepOutcome
     ) throws(TrainingError) -> StopReason? {
         while position.stepInEpoch < steps.count {
-            let cancelled = Task.isCancelled, wantsStop = cancelled || stopRequested()
+            let taskCancelled = Task.isCancelled, requested = !taskCancelled && stopRequested()
+            let cancelled = taskCancelled || requested && stopIsCancellation, wantsStop = taskCancelled || requested
             // Alone, a stop ends the run before the next minibatch; in a group
             // the processes agree on it in the step's exchange, and all stop
             // after that step.
@@ -489,14 +565,14 @@ public final class Trainer {
         return nil
     }
 
-    /// ``runSteps(_:run:progress:stopRequested:runStep:)`` with each
+    /// ``runSteps(_:run:progress:stopRequested:stopIsCancellation:runStep:)`` with each
     /// minibatch split into shards, all of the epoch's steps in one
     /// `concurrentPerform` call whose workers stay together (``ShardTeam``).
     /// The steps, callbacks and exchanges with the group included, are driven
     /// from the iteration on this thread.
     private func runShardSteps(
         _ steps: EpochSteps, data: Dataset, order: UnsafePointer<Int32>, run: EpochRun,
-        progress: (TrainingEvent) -> Void, stopRequested: () -> Bool
+        progress: (TrainingEvent) -> Void, stopRequested: () -> Bool, stopIsCancellation: Bool
     ) throws(TrainingError) -> StopReason? {
         var outcome: Result<StopReason?, TrainingError> = .success(nil)
         let group = group, reduction = reduction
@@ -508,7 +584,10 @@ public final class Trainer {
             let team = ShardTeam(members: plan.workers, exchanges: group != nil)
             func coordinate() -> Result<StopReason?, TrainingError> {
                 Result { () throws(TrainingError) -> StopReason? in
-                    try runSteps(steps, run: run, progress: progress, stopRequested: stopRequested) {
+                    try runSteps(
+                        steps, run: run, progress: progress, stopRequested: stopRequested,
+                        stopIsCancellation: stopIsCancellation
+                    ) {
                         (step, wantsStop) throws(TrainingError) -> StepOutcome in
                         var failure: ProcessGroupError?
                         weights16?.refresh(from: optimizer.parameters, threads: 1)

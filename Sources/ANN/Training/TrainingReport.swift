@@ -44,7 +44,9 @@ public struct BatchProgress: Sendable, Equatable {
     public var seconds: Double
 }
 
-/// Progress as training reports it, between minibatches and after each epoch.
+/// Progress as training reports it, between minibatches and after each epoch:
+/// to `train`'s `progress` callback on the thread that called it, or through
+/// a ``TrainingSession``'s ``TrainingSession/events`` to whoever iterates them.
 public enum TrainingEvent: Sendable {
     /// A minibatch finished.
     case batch(BatchProgress)
@@ -60,7 +62,8 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
     case reachedTargetAccuracy(Double)
     /// Validation accuracy did not improve for this many epochs.
     case noImprovement(epochs: Int)
-    /// The Task running training was cancelled.
+    /// The run was cancelled: the Task running `train` was, or a
+    /// ``TrainingSession``'s awaiting task (or ``TrainingSession/cancel()``).
     case cancelled
     /// The caller's stop request (e.g. Ctrl-C) was honoured after a minibatch.
     case interrupted(epoch: Int, step: Int)

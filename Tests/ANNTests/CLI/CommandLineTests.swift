@@ -24,6 +24,8 @@ struct CommandLineTests {
         (["--layers", "100,4"], "ann: error: --layers: the input size 100 does not match the 16 features per sample of the training data"),
         (["--layers", "16,3"], "ann: error: --layers: the output size 3 is smaller than the 4 classes of the training data (labels up to 3: a wider output, or a damaged label file?)"),
         (["--output", "linear"], "ann: error: --loss: cross-entropy needs a softmax output"),
+        (["--layers", "16,8,1"],
+         "ann: error: --output: a softmax over a single output is always 1, so it cannot learn: to predict a value make --output linear and --loss mean squared error; for classes make the last of --layers one per class"),
         (["--shards", "0"], "ann: error: --shards: must be between 1 and the batch size, 64 (got 0)"),
         (["--epochs", "9223372036854775807"], "ann: error: --epochs: must be at most 1000000 (got 9223372036854775807)"),
         (["--layers", "16,1048576,1048576,4"],
