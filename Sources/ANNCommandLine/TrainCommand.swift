@@ -308,6 +308,16 @@ public struct TrainCommand: ParsableCommand {
         let sizes = try layers.map { text throws(UsageError) in try parseLayers(text) }
         let network = try Network.load(from: initialModel)
         let model = network.architecture
+        // Loading takes any values; training from a NaN would stop at its first step as if it diverged.
+        for (index, layer) in model.layout.layers.enumerated() {
+            for (name, range) in [("weight", layer.weightOffset..<(layer.weightOffset + layer.weightCount)), ("bias", layer.biasOffset..<(layer.biasOffset + layer.outputs))] {
+                if let bad = range.first(where: { !network.parameters[$0].isFinite }) {
+                    throw ModelFileError(
+                        file: initialModel,
+                        reason: "tensor layers.\(index).\(name) holds \(network.parameters[bad]) at element \(bad - range.lowerBound); training needs finite weights")
+                }
+            }
+        }
         let contradictions: [(flag: String, given: String?, model: String)] = [
             ("--layers", sizes.map { $0.map(String.init).joined(separator: ",") }, Self.layersText(model)),
             ("--activation", activation?.rawValue, model.activation.rawValue),

@@ -136,6 +136,11 @@ struct TrainInitTests {
             file.metadata["loss"] = "crossentropy"
             try file.write(to: path)
         }, "unknown loss \"crossentropy\" in __metadata__"),
+        ("non-finite", { path in
+            var network = Network(architecture: try NetworkArchitecture(layerSizes: [16, 8, 4]), seed: 1)
+            network.parameters[16 * 8 + 3] = .nan
+            try network.save(to: path)
+        }, "tensor layers.0.bias holds nan at element 3; training needs finite weights"),
     ]
 
     @Test("a missing or damaged model: one line naming the file and what is wrong, exit 65", arguments: badModels.indices)
