@@ -190,21 +190,7 @@ public struct TrainCommand: ParsableCommand {
             reporter.interrupted()
             var message = "ann: \(summary.stopReason)"
             if let last = summary.checkpoints.last {
-                message += "; checkpoint written to \(last). Resume with the same flags and --resume"
-                if let initialModel {
-                    // The checkpoint holds the weights now, and the network's
-                    // flags find it: the model's, where they were left out.
-                    let architecture = setup.architecture
-                    let flags = [
-                        ("--layers", layers, Self.layersText(architecture)),
-                        ("--activation", activation?.rawValue, architecture.activation.rawValue),
-                        ("--output", output?.rawValue, architecture.output.rawValue),
-                        ("--loss", loss?.rawValue, architecture.loss.rawValue),
-                    ]
-                    let missing = flags.filter { $0.1 == nil }.map { "\($0.0) \($0.2)" }
-                    message = message.replacingOccurrences(of: "the same flags and --resume", with: "the same flags, --resume in place of --init \(initialModel)")
-                    if !missing.isEmpty { message += ", and \(missing.joined(separator: " "))" }
-                }
+                message += "; checkpoint written to \(last). Resume with \(resumeAdvice(setup.architecture))"
             } else {
                 message += "; nothing was saved (add --checkpoint-dir DIR to be able to resume)"
             }
@@ -286,6 +272,22 @@ public struct TrainCommand: ParsableCommand {
             saveLock: saveLock, announcements: announcements)
     }
 
+    /// How to resume this run: with its flags and --resume; a run begun with
+    /// --init drops it (the checkpoint holds the weights now) and names the
+    /// model's network where the flags left it out, as --resume needs it.
+    private func resumeAdvice(_ architecture: NetworkArchitecture) -> String {
+        guard let initialModel else { return "the same flags and --resume" }
+        let flags = [
+            ("--layers", layers, Self.layersText(architecture)),
+            ("--activation", activation?.rawValue, architecture.activation.rawValue),
+            ("--output", output?.rawValue, architecture.output.rawValue),
+            ("--loss", loss?.rawValue, architecture.loss.rawValue),
+        ]
+        let missing = flags.filter { $0.1 == nil }.map { "\($0.0) \($0.2)" }
+        return "the same flags, --resume in place of --init \(initialModel)"
+            + (missing.isEmpty ? "" : ", and \(missing.joined(separator: " "))")
+    }
+
     /// The network to train: the flags' architecture, or with --init the
     /// model's, with its weights (the flags may only repeat what it holds).
     private func startingPoint() throws -> (architecture: NetworkArchitecture, network: Network?) {
@@ -308,13 +310,14 @@ public struct TrainCommand: ParsableCommand {
         let sizes = try layers.map { text throws(UsageError) in try parseLayers(text) }
         let network = try Network.load(from: initialModel)
         let model = network.architecture
-        // Loading takes any values; training from a NaN would stop at its first step as if it diverged.
+        // Loading takes any values; training from a NaN would stop at its
+        // first step as if the learning rate were to blame.
         for (index, layer) in model.layout.layers.enumerated() {
-            for (name, range) in [("weight", layer.weightOffset..<(layer.weightOffset + layer.weightCount)), ("bias", layer.biasOffset..<(layer.biasOffset + layer.outputs))] {
-                if let bad = range.first(where: { !network.parameters[$0].isFinite }) {
+            for (name, offset, count) in [("weight", layer.weightOffset, layer.weightCount), ("bias", layer.biasOffset, layer.outputs)] {
+                if let element = (0..<count).first(where: { !network.parameters[offset + $0].isFinite }) {
                     throw ModelFileError(
                         file: initialModel,
-                        reason: "tensor layers.\(index).\(name) holds \(network.parameters[bad]) at element \(bad - range.lowerBound); training needs finite weights")
+                        reason: "tensor layers.\(index).\(name) holds \(network.parameters[offset + element]) at element \(element); training needs finite weights")
                 }
             }
         }

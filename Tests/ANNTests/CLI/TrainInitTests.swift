@@ -156,4 +156,51 @@ struct TrainInitTests {
         #expect(result.standardError.contains(reason), "\(result.standardError)")
         #expect(result.standardError.split(separator: "\n").count == 1)
     }
+
+    @Test("an interrupted --init run says how to resume it, and that ends with the uninterrupted run's weights",
+          .enabled(if: FileManager.default.fileExists(atPath: fetchedMNISTPath + "/train-images-idx3-ubyte")))
+    func interruptAndResume() throws {
+        let directory = try ScratchDirectory()
+        let model = directory.file("start.safetensors")
+        try Network(architecture: try NetworkArchitecture(layerSizes: [784, 64, 10]), seed: 9).save(to: model)
+        let flags = ["train", "--data-dir", fetchedMNISTPath, "--epochs", "2", "--threads", "2", "--seed", "3"]
+        let reference = directory.file("reference.safetensors")
+        let full = try AnnCommand.run(flags + ["--init", model, "--save", reference])
+        #expect(full.status == 0, "\(full.standardError)")
+
+        let checkpoints = directory.file("checkpoints"), resumedModel = directory.file("resumed.safetensors")
+        let process = Process()
+        process.executableURL = AnnCommand.executable
+        process.arguments = flags + ["--init", model, "--checkpoint-dir", checkpoints, "--save", resumedModel]
+        let output = Pipe()
+        let errorPath = directory.file("stderr")
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
+        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        var seen = ""
+        while !seen.contains("network ") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        kill(process.processIdentifier, SIGINT)
+        _ = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try errors.close()
+        let message = try String(contentsOfFile: errorPath, encoding: .utf8)
+        #expect(process.terminationStatus == 130)
+        let advice = "Resume with the same flags, --resume in place of --init \(model), and "
+        let range = try #require(message.range(of: advice), "\(message)")
+        let networkFlags = message[range.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(networkFlags == "--layers 784,64,10 --activation relu --output softmax --loss cross-entropy")
+
+        let resumed = try AnnCommand.run(
+            flags + ["--checkpoint-dir", checkpoints, "--save", resumedModel, "--resume"]
+                + networkFlags.split(separator: " ").map(String.init))
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        #expect(resumed.standardOutput.contains("resuming from epoch"))
+        #expect(try Network.load(from: resumedModel) == Network.load(from: reference))
+    }
 }
