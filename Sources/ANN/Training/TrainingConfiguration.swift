@@ -20,15 +20,14 @@ public enum Precision: String, CaseIterable, Sendable, Codable {
 /// The settings of a training run.
 ///
 /// The defaults are those of `ann train` but for ``threads``: 1 here, every
-/// core for `ann train` (which sets it from `--threads`, or from the
-/// machine). Threads never change the weights, so a run of the library with
-/// these defaults and one of `ann train --seed` *S* with
-/// ``Network/init(architecture:seed:initialization:)`` seeded with *S* end
-/// with the same weights. `ann` has no flag for ``inputScale``: it always
-/// maps IDX pixels to [0, 1].
+/// core for `ann train`. Threads never change the weights, so
+/// `ann train --seed` *S* and a ``Trainer`` with these defaults, ``seed`` *S*
+/// and a ``Network`` made by ``Network/init(architecture:seed:initialization:)``
+/// with seed *S* end with the same weights on the same data. `ann` has no
+/// flag for ``inputScale``: it always maps IDX pixels to [0, 1].
 ///
-/// The seed fixes the initial weights (through the ``Network`` made from
-/// it) and the sample order; <doc:ReproducingARun> says exactly how.
+/// ``seed`` fixes the sample order; <doc:ReproducingARun> says exactly how,
+/// and how a network's seed draws its initial weights.
 public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// Passes over the training set, at most (stopping criteria may end sooner).
     public var epochs = 10
