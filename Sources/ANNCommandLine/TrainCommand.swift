@@ -18,23 +18,41 @@ public struct TrainCommand: ParsableCommand {
         discussion: """
             Each minibatch is split into shards whose gradients are added in a fixed \
             order, so a run gives the same weights for a given seed and shard count, \
-            on any number of threads.
+            on any number of threads. The defaults are those of the library's \
+            TrainingConfiguration but for --threads (every core here, 1 there).
+
+            --init MODEL starts from a saved model's weights instead of fresh ones; \
+            the model decides the network, and --layers, --activation, --output and \
+            --loss, if given, must agree with it.
             """)
 
-    @Option(help: "Layer sizes from input to output, comma-separated.")
-    var layers = "784,256,128,10"
+    /// The layers of a bare `ann train`: MNIST's 28 × 28 inputs and 10 classes.
+    static let defaultLayers = "784,256,128,10"
 
-    @Option(help: "Hidden-layer activation: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var activation = Activation.relu
+    // The four flags of the architecture have no default of their own, so
+    // that with --init a flag given can be told from one left out.
+    @Option(help: "Layer sizes from input to output, comma-separated (default: \(Self.defaultLayers); with --init, the model's).")
+    var layers: String?
 
-    @Option(help: "Output layer: softmax or linear.")
-    var output = OutputActivation.softmax
+    @Option(help: "Hidden-layer activation (default: relu; with --init, the model's).")
+    var activation: Activation?
 
-    @Option(help: "Loss: cross-entropy or mse.")
-    var loss = Loss.crossEntropy
+    @Option(help: "Output layer (default: softmax; with --init, the model's).")
+    var output: OutputActivation?
+
+    @Option(help: "Loss; cross-entropy needs a softmax output (default: cross-entropy; with --init, the model's).")
+    var loss: Loss?
 
     @Option(help: "Weight initialisation: he or xavier (default: he for relu, xavier otherwise).")
     var initialization: Initialization?
+
+    @Option(
+        name: .customLong("init"),
+        help: ArgumentHelp(
+            "Start from the weights of this model (a file of --save, or any safetensors file in its format).",
+            discussion: "The model sets the layers, activation, output and loss; those flags may only repeat its values. --seed still sets the sample order.",
+            valueName: "model"))
+    var initialModel: String?
 
     @Option(help: "Passes over the training set.")
     var epochs = TrainingConfiguration().epochs
@@ -52,28 +70,28 @@ public struct TrainCommand: ParsableCommand {
     var momentum = TrainingConfiguration().momentum
 
     @Option(help: "L1 penalty on weights.")
-    var l1: Float = 0
+    var l1 = TrainingConfiguration().l1
 
     @Option(help: "L2 penalty (weight decay) on weights.")
-    var l2: Float = 0
+    var l2 = TrainingConfiguration().l2
 
-    @Option(help: "Threads to train on (default: every core; under ann-mpi, the cores shared by the processes on the machine).")
+    @Option(help: "Threads to train on (default: every core, where the library's TrainingConfiguration has 1; under ann-mpi, the cores shared by the processes on the machine).")
     var threads: Int?
 
     @Option(help: "Parts each minibatch is split into, their gradients added in order (default: one per 512 samples). Threads never change the weights; shards do.")
     var shards: Int?
 
     @Option(help: "Subnormal floats (below 1.2e-38): flush (to zero, the default) or keep (IEEE; slow on many Intel CPUs).")
-    var subnormals = Subnormals.flush
+    var subnormals = TrainingConfiguration().subnormals
 
     @Option(help: "Operands of the matrix products: fp32, or bf16 (bfloat16 operands, fp32 sums and weights; fast on CPUs with AMX or AVX512-BF16).")
-    var precision = Precision.fp32
+    var precision = TrainingConfiguration().precision
 
-    @Option(help: "Seed for the initial weights and the sample order.")
-    var seed: UInt64 = 1
+    @Option(help: "Seed for the initial weights and the sample order (with --init, the sample order only).")
+    var seed = TrainingConfiguration().seed
 
     @Option(help: "Hold out this many samples from the end of the training set for validation.")
-    var validationSize = 0
+    var validationSize = TrainingConfiguration().validationSize
 
     @Option(help: "Stop when accuracy (validation split, else test set) reaches this fraction, e.g. 0.98.")
     var targetAccuracy: Double?
@@ -172,7 +190,7 @@ public struct TrainCommand: ParsableCommand {
             reporter.interrupted()
             var message = "ann: \(summary.stopReason)"
             if let last = summary.checkpoints.last {
-                message += "; checkpoint written to \(last). Resume with the same flags and --resume"
+                message += "; checkpoint written to \(last). Resume with \(resumeAdvice(setup.architecture))"
             } else {
                 message += "; nothing was saved (add --checkpoint-dir DIR to be able to resume)"
             }
@@ -189,14 +207,18 @@ public struct TrainCommand: ParsableCommand {
             }
         }
         if let report {
-            try writeReport(to: report, summary: summary, test: test, settings: settings, loadSeconds: loadSeconds)
+            try writeReport(
+                to: report, summary: summary, test: test, architecture: setup.architecture, settings: settings,
+                loadSeconds: loadSeconds)
         }
-        reporter.finish(summary: summary, settings: settings, command: self, loadSeconds: loadSeconds)
+        reporter.finish(
+            summary: summary, architecture: setup.architecture, settings: settings, command: self, loadSeconds: loadSeconds)
     }
 
     /// What a run needs once its flags, data and checkpoint are read.
     private struct Setup {
         let trainer: Trainer
+        let architecture: NetworkArchitecture
         let training: LabeledDataset
         let test: LabeledDataset
         let settings: TrainingConfiguration
@@ -208,8 +230,7 @@ public struct TrainCommand: ParsableCommand {
     }
 
     private func prepare(group: (any ProcessGroup)?, processesHere: Int, reporter: ProgressReporter?) throws -> Setup {
-        let architecture = try NetworkArchitecture(
-            layerSizes: try parseLayers(), activation: activation, output: output, loss: loss)
+        let (architecture, initial) = try startingPoint()
         let settings = try trainingConfiguration(processesHere: processesHere)
         let directory = IDXDataDirectory(path: dataDir ?? IDXDataDirectory.defaultPath())
 
@@ -230,18 +251,90 @@ public struct TrainCommand: ParsableCommand {
         }
         let store = checkpointDir.map { CheckpointStore(directory: $0) }
         let trainer = try makeTrainer(
-            architecture: architecture, settings: settings, training: training, store: store, group: group,
-            reporter: reporter)
-        try trainer.checkCompatible(training, role: "training")
-        try trainer.checkCompatible(test, role: "test")
+            architecture: architecture, initial: initial, settings: settings, training: training, store: store,
+            group: group, reporter: reporter)
+        do {
+            try trainer.checkCompatible(training, role: "training")
+            try trainer.checkCompatible(test, role: "test")
+        } catch {
+            // With --init, not a flag's doing but the model's.
+            guard let initialModel, error.parameter == "layerSizes" else { throw error }
+            throw UsageError(flag: "--init", reason: "\(initialModel): \(error.reason)")
+        }
 
+        var announcements = [
+            "loaded \(training.count) training and \(test.count) test samples from \(directory.path) in \(String(format: "%.2f", loadSeconds)) s",
+        ]
+        if let initialModel { announcements.append("starting from the weights of \(initialModel)") }
+        announcements.append("network \(Self.describe(architecture))\(precision == .bf16 ? " bf16 on \(MachineProfile.current.bfloat16Path.rawValue)" : ""); \(trainer.plan)")
         return Setup(
-            trainer: trainer, training: training, test: test, settings: settings, store: store, loadSeconds: loadSeconds,
-            saveLock: saveLock,
-            announcements: [
-                "loaded \(training.count) training and \(test.count) test samples from \(directory.path) in \(String(format: "%.2f", loadSeconds)) s",
-                "network \(layers) \(activation.rawValue) \(output.rawValue) \(loss.rawValue)\(precision == .bf16 ? " bf16 on \(MachineProfile.current.bfloat16Path.rawValue)" : ""); \(trainer.plan)",
-            ])
+            trainer: trainer, architecture: architecture, training: training, test: test, settings: settings, store: store, loadSeconds: loadSeconds,
+            saveLock: saveLock, announcements: announcements)
+    }
+
+    /// How to resume this run: with its flags and --resume; a run begun with
+    /// --init drops it (the checkpoint holds the weights now) and names the
+    /// model's network where the flags left it out, as --resume needs it.
+    private func resumeAdvice(_ architecture: NetworkArchitecture) -> String {
+        guard let initialModel else { return "the same flags and --resume" }
+        let flags = [
+            ("--layers", layers, Self.layersText(architecture)),
+            ("--activation", activation?.rawValue, architecture.activation.rawValue),
+            ("--output", output?.rawValue, architecture.output.rawValue),
+            ("--loss", loss?.rawValue, architecture.loss.rawValue),
+        ]
+        let missing = flags.filter { $0.1 == nil }.map { "\($0.0) \($0.2)" }
+        return "the same flags, --resume in place of --init \(initialModel)"
+            + (missing.isEmpty ? "" : ", and \(missing.joined(separator: " "))")
+    }
+
+    /// The network to train: the flags' architecture, or with --init the
+    /// model's, with its weights (the flags may only repeat what it holds).
+    private func startingPoint() throws -> (architecture: NetworkArchitecture, network: Network?) {
+        guard let initialModel else {
+            let architecture = try NetworkArchitecture(
+                layerSizes: try parseLayers(layers ?? Self.defaultLayers), activation: activation ?? .relu,
+                output: output ?? .softmax, loss: loss ?? .crossEntropy)
+            return (architecture, nil)
+        }
+        if resume {
+            throw UsageError(
+                flag: "--init",
+                reason: "cannot be combined with --resume: a checkpoint holds the weights to continue from (and the momentum and the place in the run); to resume a run begun with --init, leave --init out")
+        }
+        if let initialization {
+            throw UsageError(
+                flag: "--initialization",
+                reason: "\(initialization.rawValue) has nothing to initialise: with --init the weights come from \(initialModel)")
+        }
+        let sizes = try layers.map { text throws(UsageError) in try parseLayers(text) }
+        let network = try Network.load(from: initialModel)
+        let model = network.architecture
+        // Loading takes any values; training from a NaN would stop at its
+        // first step as if the learning rate were to blame.
+        for (index, layer) in model.layout.layers.enumerated() {
+            for (name, offset, count) in [("weight", layer.weightOffset, layer.weightCount), ("bias", layer.biasOffset, layer.outputs)] {
+                if let element = (0..<count).first(where: { !network.parameters[offset + $0].isFinite }) {
+                    throw ModelFileError(
+                        file: initialModel,
+                        reason: "tensor layers.\(index).\(name) holds \(network.parameters[offset + element]) at element \(element); training needs finite weights")
+                }
+            }
+        }
+        let contradictions: [(flag: String, given: String?, model: String)] = [
+            ("--layers", sizes.map { $0.map(String.init).joined(separator: ",") }, Self.layersText(model)),
+            ("--activation", activation?.rawValue, model.activation.rawValue),
+            ("--output", output?.rawValue, model.output.rawValue),
+            ("--loss", loss?.rawValue, model.loss.rawValue),
+        ]
+        for (flag, given, held) in contradictions {
+            if let given, given != held {
+                throw UsageError(
+                    flag: flag,
+                    reason: "\(given) contradicts the model of --init: \(initialModel) has \(held) (leave \(flag) out to take the model's)")
+            }
+        }
+        return (model, network)
     }
 
     /// Every process says how its preparation went; if any failed, all stop
@@ -262,10 +355,14 @@ public struct TrainCommand: ParsableCommand {
     }
 
     private func writeReport(
-        to directory: String, summary: TrainingSummary, test: LabeledDataset, settings: TrainingConfiguration,
-        loadSeconds: Double
+        to directory: String, summary: TrainingSummary, test: LabeledDataset, architecture: NetworkArchitecture,
+        settings: TrainingConfiguration, loadSeconds: Double
     ) throws {
         let network = summary.network
+        let layers = Self.layersText(architecture)
+        let (activation, output, loss) = (architecture.activation, architecture.output, architecture.loss)
+        var start: [(String, String)] = []
+        if let initialModel { start = [("initial weights", initialModel)] }
         let page = TrainingReportPage(
             title: "swift-ann: \(layers) \(activation.rawValue) on \(test.count) test samples",
             epochs: summary.epochs,
@@ -277,6 +374,7 @@ public struct TrainCommand: ParsableCommand {
                 ("momentum", "\(settings.momentum)"), ("L1", "\(settings.l1)"), ("L2", "\(settings.l2)"),
                 ("seed", "\(settings.seed)"), ("subnormals", settings.subnormals.rawValue),
                 ("precision", settings.precision.rawValue),
+            ] + start + [
                 ("stopped", summary.stopReason.description),
             ],
             timing: [
@@ -295,14 +393,15 @@ public struct TrainCommand: ParsableCommand {
         }
     }
 
-    /// A fresh trainer, or with --resume the one the newest valid checkpoint
-    /// of this run describes (its shape, settings and data: ``RunIdentity``).
+    /// A fresh trainer (from `initial`, the weights of --init, if given), or
+    /// with --resume the one the newest valid checkpoint of this run
+    /// describes (its shape, settings and data: ``RunIdentity``).
     private func makeTrainer(
-        architecture: NetworkArchitecture, settings: TrainingConfiguration, training: LabeledDataset,
+        architecture: NetworkArchitecture, initial: Network?, settings: TrainingConfiguration, training: LabeledDataset,
         store: CheckpointStore?, group: (any ProcessGroup)?, reporter: ProgressReporter?
     ) throws -> Trainer {
         guard resume else {
-            let network = Network(architecture: architecture, seed: seed, initialization: initialization)
+            let network = initial ?? Network(architecture: architecture, seed: seed, initialization: initialization)
             if let group { return try Trainer(network: network, configuration: settings, group: group) }
             return try Trainer(network: network, configuration: settings)
         }
@@ -338,10 +437,15 @@ public struct TrainCommand: ParsableCommand {
 
     /// `784,256,128,10 relu softmax cross-entropy`.
     private static func describe(_ architecture: NetworkArchitecture) -> String {
-        "\(architecture.layerSizes.map(String.init).joined(separator: ",")) \(architecture.activation.rawValue) \(architecture.output.rawValue) \(architecture.loss.rawValue)"
+        "\(layersText(architecture)) \(architecture.activation.rawValue) \(architecture.output.rawValue) \(architecture.loss.rawValue)"
     }
 
-    private func parseLayers() throws(UsageError) -> [Int] {
+    /// `784,256,128,10`, as --layers takes it.
+    static func layersText(_ architecture: NetworkArchitecture) -> String {
+        architecture.layerSizes.map(String.init).joined(separator: ",")
+    }
+
+    private func parseLayers(_ layers: String) throws(UsageError) -> [Int] {
         let parts = layers.split(separator: ",", omittingEmptySubsequences: false)
         var sizes: [Int] = []
         for part in parts {

@@ -5,7 +5,7 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable, Sen
     /// ``NetworkArchitecture``, or an initialiser's parameter.
     public let parameter: String
     /// What is wrong with it. Other settings it mentions are written in
-    /// backticks (`` `validationSize` ``), so that a front end can name them
+    /// backticks (\`validationSize\`), so that a front end can name them
     /// its own way, as `ann` names its flags.
     public let reason: String
 

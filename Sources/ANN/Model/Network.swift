@@ -11,7 +11,8 @@ public struct Network: Sendable, Equatable {
 
     /// A network with freshly initialised weights (uniform, scaled for the
     /// activation unless `initialization` says otherwise) and zero biases.
-    /// The same seed gives the same weights on every machine.
+    /// The same seed gives the same weights on every machine; the draws
+    /// are spelt out in <doc:ReproducingARun>.
     public init(architecture: NetworkArchitecture, seed: UInt64, initialization: Initialization? = nil) {
         self.architecture = architecture
         let layout = architecture.layout

@@ -40,8 +40,9 @@ extension Network {
         func fail(_ reason: String) -> ModelFileError { ModelFileError(file: source, reason: reason) }
         let metadata = file.metadata
         guard let layersText = metadata["layers"] else { throw fail("no \"layers\" entry in __metadata__: not a swift-ann model") }
-        let sizes = layersText.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard sizes.count == layersText.split(separator: ",").count else { throw fail("__metadata__ \"layers\" is not a list of integers: \(layersText)") }
+        let parts = layersText.split(separator: ",", omittingEmptySubsequences: false)
+        let sizes = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard sizes.count == parts.count else { throw fail("__metadata__ \"layers\" is not a list of integers: \(layersText)") }
         guard let activation = Activation(rawValue: metadata["activation"] ?? "") else {
             throw fail("unknown activation \"\(metadata["activation"] ?? "")\" in __metadata__")
         }

@@ -1,5 +1,8 @@
 /// xoshiro256** seeded through SplitMix64: fast, well-distributed and, unlike
 /// the system generator, the same sequence on every platform for a seed.
+///
+/// <doc:ReproducingARun> spells the algorithm out (in Python), with the
+/// initial weights and the sample order it draws.
 public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
     private var state: (UInt64, UInt64, UInt64, UInt64)
 

@@ -26,7 +26,7 @@ public struct TrainingReportPage {
     /// Name–value pairs shown as a table (load time, training time, …).
     public var timing: [(String, String)]
     /// The samples to show, most interesting first (see
-    /// ``Network/mostConfidentMistakes(on:limit:inputScale:)``).
+    /// ``Network/mostConfidentMistakes(on:limit:inputScale:subnormals:)``).
     public var mistakes: [Misclassification]
     /// The layout of one sample, e.g. `[28, 28]`; nil or a layout that is not
     /// an image leaves the mistakes as captions without pictures.

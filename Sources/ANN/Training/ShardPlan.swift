@@ -48,7 +48,7 @@ public struct ShardPlan: Sendable, Equatable, CustomStringConvertible {
     /// barrier for a thread that is not running), so the plan uses at most
     /// `cores`.
     /// With `processes` above 1, this process (`rank`) runs its own share of
-    /// the shards (``ShardOwnership``), at least one.
+    /// the shards (a contiguous run of shard indices), at least one.
     public init(
         threads: Int, batchSize: Int, shards: Int, processes: Int = 1, rank: Int = 0,
         cores: Int = ShardPlan.availableCores

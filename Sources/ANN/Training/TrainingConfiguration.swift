@@ -18,7 +18,17 @@ public enum Precision: String, CaseIterable, Sendable, Codable {
     case bf16
 }
 
-/// The settings of a training run. Defaults are those of `ann train`.
+/// The settings of a training run.
+///
+/// The defaults are those of `ann train` but for ``threads``: 1 here, every
+/// core for `ann train`. Threads never change the weights, so
+/// `ann train --seed` *S* and a ``Trainer`` with these defaults, ``seed`` *S*
+/// and a ``Network`` made by ``Network/init(architecture:seed:initialization:)``
+/// with seed *S* end with the same weights on the same data. `ann` has no
+/// flag for ``inputScale``: it always maps IDX pixels to [0, 1].
+///
+/// ``seed`` fixes the sample order; <doc:ReproducingARun> says exactly how,
+/// and how a network's seed draws its initial weights.
 public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// Passes over the training set, at most (stopping criteria may end sooner).
     public var epochs = 10
@@ -35,16 +45,22 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// L2 penalty (weight decay) on weights (not biases).
     public var l2: Float = 0
     /// Threads to train on. They change how fast a run goes, never its
-    /// weights.
+    /// weights. The default, 1, is the one that differs from `ann train`'s
+    /// (every core).
     public var threads = 1
     /// Parts each minibatch is split into, each computing its gradient alone
     /// before they are added in order; nil for one per 512 samples
     /// (``ShardPlan/defaultShards(batchSize:)``). Part of the arithmetic: a
     /// different count rounds differently.
     public var shards: Int?
-    /// Fixes the initial weights and the order of samples.
+    /// Fixes the order of samples: the trainer shuffles them every epoch
+    /// with a ``SeededGenerator`` seeded with `seed ^ 0x0005EED0F5A3B1E5`
+    /// (<doc:ReproducingARun>). `ann train` also seeds the initial weights
+    /// with it.
     public var seed: UInt64 = 1
-    /// Samples held out of the end of the training set to watch for overfitting.
+    /// Samples held out of the end of the training set to watch for
+    /// overfitting: the last `validationSize` samples in the data's order,
+    /// never shuffled or trained on.
     public var validationSize = 0
     /// Stop once accuracy (on the validation split, else the test set) reaches this fraction.
     public var targetAccuracy: Double?
