@@ -493,12 +493,18 @@ AMX_TARGET static void amx_block(const bf16_product *p, int r0, int c0, int two_
             if (two_cols) _tile_dpbf16ps(3, 5, 7);
         }
     }
-    _tile_stored(0, &out[0][0], 128);
-    if (two_cols) _tile_stored(1, &out[0][16], 128);
+    // A plain product (a weight gradient) goes straight to C; the others
+    // through `out`, to add the bias and the activation or the gate.
+    int plain = !p->gate && !p->bias && p->activation == ANN_IDENTITY;
+    float *to = plain ? p->C + (size_t)r0 * p->N + c0 : &out[0][0];
+    size_t stride = plain ? (size_t)p->N * 4 : 128, down = plain ? (size_t)16 * p->N : 16 * 32;
+    _tile_stored(0, to, stride);
+    if (two_cols) _tile_stored(1, to + 16, stride);
     if (two_rows) {
-        _tile_stored(2, &out[16][0], 128);
-        if (two_cols) _tile_stored(3, &out[16][16], 128);
+        _tile_stored(2, to + down, stride);
+        if (two_cols) _tile_stored(3, to + down + 16, stride);
     }
+    if (plain) return;
     for (int r = 0; r < 16 * (1 + two_rows); r++)
         for (int h = 0; h <= two_cols; h++) store16(p, r0 + r, c0 + 16 * h, _mm512_loadu_ps(&out[r][16 * h]), 0xFFFF);
 }

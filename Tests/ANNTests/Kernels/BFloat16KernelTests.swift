@@ -87,14 +87,17 @@ struct BFloat16KernelTests {
         ann_bf16_pairs_down_columns(&B, randomFloats(K * N, seed: 5), Int32(K), Int32(N), 1)
         let bias = randomFloats(N, seed: 6), gate = randomFloats(M * N, seed: 7).map { abs($0) }
         for path in bf16Paths {
-            for (kind, withGate) in [(Int32(ANN_IDENTITY), false), (Int32(ANN_RELU), false), (Int32(ANN_TANH), true)] {
+            // A plain product (a weight gradient's), one with bias and activation, one through a gate.
+            let epilogues = [(Int32(ANN_IDENTITY), false, false), (Int32(ANN_RELU), true, false), (Int32(ANN_TANH), false, true)]
+            for (kind, withBias, withGate) in epilogues {
                 var fast = [Float](repeating: .nan, count: M * N), reference = fast
-                ann_gemm_bf16(&fast, A, B, withGate ? nil : bias, withGate ? gate : nil,
+                ann_gemm_bf16(&fast, A, B, withBias ? bias : nil, withGate ? gate : nil,
                               Int32(M), Int32(N), Int32(pairs), kind, path, Int32(threads))
-                ann_ref_gemm_bf16(&reference, A, B, withGate ? nil : bias, withGate ? gate : nil,
+                ann_ref_gemm_bf16(&reference, A, B, withBias ? bias : nil, withGate ? gate : nil,
                                   Int32(M), Int32(N), Int32(pairs), kind)
                 let tolerance = Float(2 * pairs + 1) * 0x1p-24 * 4
-                #expect(maxRelativeError(fast, reference) <= tolerance, "path \(path), activation \(kind), gate \(withGate)")
+                #expect(maxRelativeError(fast, reference) <= tolerance,
+                        "path \(path), activation \(kind), bias \(withBias), gate \(withGate)")
             }
         }
     }
