@@ -72,13 +72,14 @@ typedef uint32_t ann_vu16 __attribute__((vector_size(64), aligned(4)));
             v[i + b] = __builtin_shufflevector(x, y, HI##b);                   \
         }
 
-ANN_INLINE void transpose_words16(uint32_t *dst, size_t dst_stride, const uint32_t *src, int rows, int columns) {
+ANN_INLINE void transpose_words16(uint32_t *dst, size_t dst_stride, const uint32_t *src, size_t src_stride, int rows,
+                                   int columns) {
     ann_vu16 v[16];
     if (rows == 16) {
-        for (int r = 0; r < 16; r++) memcpy(&v[r], src + (size_t)r * 16, sizeof v[r]);
+        for (int r = 0; r < 16; r++) memcpy(&v[r], src + (size_t)r * src_stride, sizeof v[r]);
     } else {
         memset(v, 0, sizeof v);
-        for (int r = 0; r < rows; r++) memcpy(&v[r], src + (size_t)r * 16, sizeof v[r]);
+        for (int r = 0; r < rows; r++) memcpy(&v[r], src + (size_t)r * src_stride, sizeof v[r]);
     }
     TRANSPOSE_ROUND(8)
     TRANSPOSE_ROUND(4)
@@ -112,7 +113,7 @@ static void along_rows_transposed(uint32_t *dst, const float *src, int rows, int
                     for (int q = q0; q < q1; q++) b[q - q0] = pair(s[2 * q], 2 * q + 1 < cols ? s[2 * q + 1] : 0.0f);
                 }
             }
-            transpose_words16(dst + (size_t)q0 * rows + r0, (size_t)rows, block, r1 - r0, q1 - q0);
+            transpose_words16(dst + (size_t)q0 * rows + r0, (size_t)rows, block, 16, r1 - r0, q1 - q0);
         }
     }
 }
@@ -171,10 +172,17 @@ typedef struct {
     const uint32_t *A, *B;
     const float *bias, *gate;
     int M, N, pairs, activation;
+    // C is written transposed, (N, M), the bias running along A's rows.
+    int transposed;
 } bf16_product;
 
 // C[r, c] from its sum: + bias, then the activation; or ⊙ g'(gate).
 ANN_INLINE void finish(const bf16_product *p, int r, int c, float sum) {
+    if (p->transposed) {
+        float v = sum + (p->bias ? p->bias[r] : 0.0f);
+        p->C[(size_t)c * p->M + r] = p->activation != ANN_IDENTITY ? ann_activate(p->activation, v) : v;
+        return;
+    }
     size_t at = (size_t)r * p->N + c;
     if (p->gate) {
         p->C[at] = sum * ann_activation_slope(p->activation, p->gate[at]);
@@ -265,6 +273,13 @@ static void portable_columns(const bf16_product *p, int c0, int c1) {
 // The epilogue of `finish`, 16 columns at a time; tanh and sigmoid, which
 // need exp, one value at a time.
 BF16_TARGET ANN_INLINE void store16(const bf16_product *p, int r, int c, __m512 sum, __mmask16 mask) {
+    if (p->transposed) {  // only the edges of AMX's tiles come here
+        float lanes[16];
+        _mm512_storeu_ps(lanes, sum);
+        for (int j = 0; j < 16; j++)
+            if (mask >> j & 1) finish(p, r, c + j, lanes[j]);
+        return;
+    }
     size_t at = (size_t)r * p->N + c;
     if (p->gate) {
         __m512 g = _mm512_maskz_loadu_ps(mask, p->gate + at), slope;
@@ -362,7 +377,7 @@ BF16_TARGET static void along_rows_transposed_bf16(uint32_t *dst, const float *s
         for (int q0 = 0; q0 < pairs; q0 += 16) {
             for (int r = r0; r < r1; r++)
                 _mm512_storeu_si512(block + (size_t)(r - r0) * 16, row_pairs16(src + (size_t)r * cols, q0, cols));
-            transpose_words16(dst + (size_t)q0 * rows + r0, (size_t)rows, block, r1 - r0,
+            transpose_words16(dst + (size_t)q0 * rows + r0, (size_t)rows, block, 16, r1 - r0,
                               pairs - q0 < 16 ? pairs - q0 : 16);
         }
     }
@@ -395,7 +410,7 @@ BF16_TARGET static void down_columns_transposed_bf16(uint32_t *dst, const float 
                 const float *odd = 2 * q + 1 < rows ? even + cols : 0;
                 _mm512_storeu_si512(block + (size_t)(q - q0) * 16, column_pairs16(even, odd, c0, cols));
             }
-            transpose_words16(dst + (size_t)c0 * pairs + q0, (size_t)pairs, block, q1 - q0, width);
+            transpose_words16(dst + (size_t)c0 * pairs + q0, (size_t)pairs, block, 16, q1 - q0, width);
         }
     }
 }
@@ -449,6 +464,28 @@ typedef struct {
     uint32_t a[2][16][16], b[16][32];
 } amx_tail;
 
+// The epilogue of a transposed product: each 16 × 16 tile of `out` (rows
+// along A, columns along B) turned in registers, then written as 16 rows of C
+// with A's bias and the activation.
+AMX_TARGET static void amx_store_transposed(const bf16_product *p, int r0, int c0, int two_rows, int two_cols,
+                                            float out[32][32]) {
+    float turned[16][16];
+    for (int hr = 0; hr <= two_rows; hr++)
+        for (int hc = 0; hc <= two_cols; hc++) {
+            transpose_words16((uint32_t *)&turned[0][0], 16, (const uint32_t *)&out[16 * hr][16 * hc], 32, 16, 16);
+            int column = r0 + 16 * hr;
+            __m512 bias = p->bias ? _mm512_loadu_ps(p->bias + column) : _mm512_setzero_ps();
+            for (int b = 0; b < 16; b++) {
+                float *row = p->C + (size_t)(c0 + 16 * hc + b) * p->M + column;
+                __m512 v = _mm512_add_ps(_mm512_loadu_ps(turned[b]), bias);
+                if (p->activation == ANN_RELU) v = _mm512_max_ps(v, _mm512_setzero_ps());
+                _mm512_storeu_ps(row, v);
+                if (p->activation == ANN_TANH || p->activation == ANN_SIGMOID)
+                    for (int j = 0; j < 16; j++) row[j] = ann_activate(p->activation, row[j]);
+            }
+        }
+}
+
 AMX_TARGET static void amx_block(const bf16_product *p, int r0, int c0, int two_rows, int two_cols,
                                  amx_tail *tail, float out[32][32]) {
     size_t a_stride = (size_t)p->pairs * 4, b_stride = (size_t)p->N * 4;
@@ -495,7 +532,7 @@ AMX_TARGET static void amx_block(const bf16_product *p, int r0, int c0, int two_
     }
     // A plain product (a weight gradient) goes straight to C; the others
     // through `out`, to add the bias and the activation or the gate.
-    int plain = !p->gate && !p->bias && p->activation == ANN_IDENTITY;
+    int plain = !p->gate && !p->bias && p->activation == ANN_IDENTITY && !p->transposed;
     float *to = plain ? p->C + (size_t)r0 * p->N + c0 : &out[0][0];
     size_t stride = plain ? (size_t)p->N * 4 : 128, down = plain ? (size_t)16 * p->N : 16 * 32;
     _tile_stored(0, to, stride);
@@ -505,6 +542,7 @@ AMX_TARGET static void amx_block(const bf16_product *p, int r0, int c0, int two_
         if (two_cols) _tile_stored(3, to + down + 16, stride);
     }
     if (plain) return;
+    if (p->transposed) return amx_store_transposed(p, r0, c0, two_rows, two_cols, out);
     for (int r = 0; r < 16 * (1 + two_rows); r++)
         for (int h = 0; h <= two_cols; h++) store16(p, r0 + r, c0 + 16 * h, _mm512_loadu_ps(&out[r][16 * h]), 0xFFFF);
 }
@@ -605,11 +643,8 @@ static columns_worker worker_for(int path) {
     return portable_columns;
 }
 
-void ann_gemm_bf16(float *C, const uint32_t *A, const uint32_t *B, const float *bias, const float *gate,
-                   int M, int N, int pairs, int activation, int path, int threads) {
-    bf16_product p = {
-        .C = C, .A = A, .B = B, .bias = bias, .gate = gate, .M = M, .N = N, .pairs = pairs, .activation = activation,
-    };
+static void run_product(bf16_product p, int path, int threads) {
+    int N = p.N;
     columns_worker work = worker_for(path);
     if (threads <= 1) {
         work(&p, 0, N);
@@ -627,4 +662,20 @@ void ann_gemm_bf16(float *C, const uint32_t *A, const uint32_t *B, const float *
         if (first * 16 < end) work(&p, (int)(first * 16), (int)end);
         ann_team_restore_fp_mode(ownMode, mode);
     }
+}
+
+void ann_gemm_bf16(float *C, const uint32_t *A, const uint32_t *B, const float *bias, const float *gate,
+                   int M, int N, int pairs, int activation, int path, int threads) {
+    bf16_product p = {
+        .C = C, .A = A, .B = B, .bias = bias, .gate = gate, .M = M, .N = N, .pairs = pairs, .activation = activation,
+    };
+    run_product(p, path, threads);
+}
+
+void ann_gemm_bf16_transposed(float *C, const uint32_t *A, const uint32_t *B, const float *bias, int M, int N,
+                              int pairs, int activation, int path, int threads) {
+    bf16_product p = {
+        .C = C, .A = A, .B = B, .bias = bias, .M = M, .N = N, .pairs = pairs, .activation = activation, .transposed = 1,
+    };
+    run_product(p, path, threads);
 }

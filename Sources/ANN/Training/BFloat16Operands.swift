@@ -3,15 +3,22 @@ import CANNKernels
 /// The bfloat16 weights a mixed-precision step multiplies, made from the
 /// fp32 master weights before every step into buffers allocated once: each
 /// layer's matrix in pairs along its rows, transposed (the forward pass's
-/// operand), and in pairs down its columns (the input gradient's). See
-/// `ann_gemm_bf16` for the layouts.
+/// operand), or not transposed where the forward pass computes Yᵀ = W·Xᵀ
+/// (`transposedForward`), and in pairs down its columns (the input
+/// gradient's). See `ann_gemm_bf16` for the layouts.
 final class BFloat16Weights {
     private let layout: ParameterLayout
     private let forward: [BFloat16PairBuffer]
     private let backward: [BFloat16PairBuffer]
+    /// Whether the forward pass runs as `ann_gemm_bf16_transposed`.
+    let transposedForward: Bool
 
-    init(layout: ParameterLayout) {
+    /// The transposed forward pass on AMX, which would otherwise turn every
+    /// weight matrix over each step; the plain one elsewhere, where a
+    /// transposed output costs more than it saves.
+    init(layout: ParameterLayout, path: Int32) {
         self.layout = layout
+        transposedForward = path == Int32(ANN_BF16_AMX)
         forward = layout.layers.map { BFloat16PairBuffer(count: $0.outputs * (($0.inputs + 1) / 2)) }
         // The first layer computes no input gradient.
         backward = layout.layers.enumerated().map { l, layer in
@@ -23,7 +30,11 @@ final class BFloat16Weights {
     func refresh(from parameters: UnsafePointer<Float>, threads: Int) {
         for (l, layer) in layout.layers.enumerated() {
             let weights = parameters + layer.weightOffset, out = Int32(layer.outputs), inputs = Int32(layer.inputs)
-            ann_bf16_pairs_along_rows_transposed(forward[l].pointer, weights, out, inputs, Int32(threads))
+            if transposedForward {
+                ann_bf16_pairs_along_rows(forward[l].pointer, weights, out, inputs, Int32(threads))
+            } else {
+                ann_bf16_pairs_along_rows_transposed(forward[l].pointer, weights, out, inputs, Int32(threads))
+            }
             if l > 0 { ann_bf16_pairs_down_columns(backward[l].pointer, weights, out, inputs, Int32(threads)) }
         }
     }

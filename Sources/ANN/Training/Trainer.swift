@@ -109,7 +109,7 @@ public final class Trainer {
         step = TrainingStep(
             architecture: architecture, layout: layout, kernelThreads: plan.kernelThreads,
             bfloat16Path: bf16 ? ann_bf16_path() : nil)
-        weights16 = bf16 ? BFloat16Weights(layout: layout) : nil
+        weights16 = bf16 ? BFloat16Weights(layout: layout, path: ann_bf16_path()) : nil
         evaluationStep = TrainingStep(architecture: architecture, layout: layout, kernelThreads: 1)
         denseTargets = architecture.loss == .meanSquaredError
         shuffler = SeededGenerator(seed: configuration.seed ^ 0x5EED_0F_5A3B_1E5)

@@ -113,11 +113,19 @@ struct TrainingStep {
         let layers = layout.layers, n = Int32(rows)
         for (l, layer) in layers.enumerated() {
             let activation = l + 1 < layers.count ? architecture.activation.kernelKind : Int32(ANN_IDENTITY)
-            ann_bf16_pairs_along_rows(operands.input.pointer, workspace.activations[l].pointer, n, Int32(layer.inputs), Int32(kernelThreads))
-            ann_gemm_bf16(
-                workspace.activations[l + 1].pointer, operands.input.pointer, weights16.forward(l),
-                parameters + layer.biasOffset, nil, n, Int32(layer.outputs), Int32((layer.inputs + 1) / 2), activation,
-                path, Int32(kernelThreads))
+            let input = workspace.activations[l].pointer, output = workspace.activations[l + 1].pointer
+            let (inputs, outputs, pairs) = (Int32(layer.inputs), Int32(layer.outputs), Int32((layer.inputs + 1) / 2))
+            if weights16.transposedForward {
+                ann_bf16_pairs_along_rows_transposed(operands.input.pointer, input, n, inputs, Int32(kernelThreads))
+                ann_gemm_bf16_transposed(
+                    output, weights16.forward(l), operands.input.pointer, parameters + layer.biasOffset,
+                    outputs, n, pairs, activation, path, Int32(kernelThreads))
+            } else {
+                ann_bf16_pairs_along_rows(operands.input.pointer, input, n, inputs, Int32(kernelThreads))
+                ann_gemm_bf16(
+                    output, operands.input.pointer, weights16.forward(l), parameters + layer.biasOffset, nil,
+                    n, outputs, pairs, activation, path, Int32(kernelThreads))
+            }
         }
     }
 

@@ -59,6 +59,13 @@ int ann_bf16_path(void);
 void ann_gemm_bf16(float *C, const uint32_t *A, const uint32_t *B, const float *bias, const float *gate,
                    int M, int N, int pairs, int activation, int path, int threads);
 
+// The same product written transposed: C (N, M), C[j, i] = g(Σ_p a(i, p)·b(p, j)
+// + bias[i]). A dense layer's forward pass as Yᵀ = W·Xᵀ (A: W along rows, B: X
+// along rows, transposed), which spares AMX the weights' transposed layout
+// every step; the other paths compute it too, but slower than the plain form.
+void ann_gemm_bf16_transposed(float *C, const uint32_t *A, const uint32_t *B, const float *bias, int M, int N,
+                              int pairs, int activation, int path, int threads);
+
 // The pairs, from an fp32 matrix src (rows, cols), rounded to bfloat16 (to
 // nearest even) and padded with zeros to an even count, with up to `threads`
 // OpenMP threads:

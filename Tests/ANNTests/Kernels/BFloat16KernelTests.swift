@@ -102,6 +102,36 @@ struct BFloat16KernelTests {
         }
     }
 
+    /// The transposed form: C (N, M), the bias along A's rows; held to the
+    /// reference's plain product, turned over, with the bias and ReLU added here.
+    @Test(arguments: denseShapes.indices, [1, 3])
+    func transposedProduct(shapeIndex: Int, threads: Int) {
+        let (M, K, N) = denseShapes[shapeIndex]
+        let pairs = (K + 1) / 2
+        var A = [UInt32](repeating: 0, count: M * pairs), B = [UInt32](repeating: 0, count: pairs * N)
+        ann_bf16_pairs_along_rows(&A, randomFloats(M * K, seed: 12), Int32(M), Int32(K), 1)
+        ann_bf16_pairs_down_columns(&B, randomFloats(K * N, seed: 13), Int32(K), Int32(N), 1)
+        let bias = randomFloats(M, seed: 14)
+        var plain = [Float](repeating: .nan, count: M * N)
+        ann_ref_gemm_bf16(&plain, A, B, nil, nil, Int32(M), Int32(N), Int32(pairs), Int32(ANN_IDENTITY))
+        for path in bf16Paths {
+            for (kind, withBias) in [(Int32(ANN_IDENTITY), false), (Int32(ANN_RELU), true)] {
+                var expected = [Float](repeating: 0, count: N * M)
+                for i in 0..<M {
+                    for j in 0..<N {
+                        let sum = plain[i * N + j] + (withBias ? bias[i] : 0)
+                        expected[j * M + i] = kind == Int32(ANN_RELU) ? max(sum, 0) : sum
+                    }
+                }
+                var fast = [Float](repeating: .nan, count: N * M)
+                ann_gemm_bf16_transposed(&fast, A, B, withBias ? bias : nil, Int32(M), Int32(N), Int32(pairs), kind,
+                                         path, Int32(threads))
+                let tolerance = Float(2 * pairs + 2) * 0x1p-24 * 4
+                #expect(maxRelativeError(fast, expected) <= tolerance, "path \(path), activation \(kind)")
+            }
+        }
+    }
+
     @Test("each path gives the same bits on any number of threads", arguments: denseShapes.indices)
     func threadCountIndependence(shapeIndex: Int) {
         let (M, K, N) = denseShapes[shapeIndex]
