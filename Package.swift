@@ -13,6 +13,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The CSV reader behind `ann train --train-csv` (quoting, delimiters, BOM).
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
         .target(
@@ -35,7 +37,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
             name: "ANN",
-            dependencies: ["CANNKernels", "CZlib"]
+            dependencies: ["CANNKernels", "CZlib", .product(name: "SwiftCSV", package: "SwiftCSV")]
         ),
         .target(
             name: "ANNCommandLine",
