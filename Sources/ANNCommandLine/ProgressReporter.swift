@@ -88,11 +88,11 @@ final class ProgressReporter {
         output.write((live ? "\r\u{1B}[2K" : "") + line + "\n")
     }
 
-    func finish(summary: TrainingSummary, settings: TrainingConfiguration, command: TrainCommand, loadSeconds: Double) {
+    func finish(summary: TrainingSummary, settings: TrainingConfiguration, command: TrainCommand, layers: String, loadSeconds: Double) {
         let testAccuracy = summary.epochs.last?.testAccuracy
         if json {
             output.write(JSONLine.encode(SummaryLine(
-                summary: summary, settings: settings, command: command, loadSeconds: loadSeconds)) + "\n")
+                summary: summary, settings: settings, command: command, layers: layers, loadSeconds: loadSeconds)) + "\n")
             return
         }
         var line = "done: \(summary.stopReason) after \(summary.epochs.count) epoch\(summary.epochs.count == 1 ? "" : "s")"
@@ -179,7 +179,7 @@ struct SummaryLine: Encodable {
     let stop_reason: String
     let settings: Settings
 
-    init(summary: TrainingSummary, settings: TrainingConfiguration, command: TrainCommand, loadSeconds: Double) {
+    init(summary: TrainingSummary, settings: TrainingConfiguration, command: TrainCommand, layers: String, loadSeconds: Double) {
         test_accuracy = summary.epochs.last?.testAccuracy
         training_seconds = summary.trainingSeconds
         load_seconds = loadSeconds
@@ -191,7 +191,7 @@ struct SummaryLine: Encodable {
         epochs_run = summary.epochs.count
         stop_reason = summary.stopReason.description
         self.settings = Settings(
-            layers: command.layers, activation: command.activation.rawValue, output: command.output.rawValue,
+            layers: layers, activation: command.activation.rawValue, output: command.output.rawValue,
             loss: command.loss.rawValue, epochs: settings.epochs, batch_size: settings.batchSize,
             lr: settings.learningRate, schedule: settings.schedule.rawValue, momentum: settings.momentum,
             l1: settings.l1, l2: settings.l2, seed: settings.seed, validation_size: settings.validationSize,

@@ -14,15 +14,29 @@ extension Precision: ExpressibleByArgument {}
 public struct TrainCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a network on an IDX data set (MNIST by default).",
+        abstract: "Train a network on an IDX data set (MNIST by default), or on your own CSV or NumPy table.",
         discussion: """
             Each minibatch is split into shards whose gradients are added in a fixed \
             order, so a run gives the same weights for a given seed and shard count, \
             on any number of threads.
+
+            Your own data: --train-csv FILE (numeric features, a label column), or \
+            --train-features X.npy with --train-labels y.npy. Labels are class indices \
+            0, 1, …, or class names, numbered in sorted order. Without a test file, \
+            --test-fraction of each class is held out for testing. The network's \
+            input and output widths follow the data; without --layers it has one \
+            hidden layer of \(Self.tabularHiddenWidth).
             """)
 
-    @Option(help: "Layer sizes from input to output, comma-separated.")
-    var layers = "784,256,128,10"
+    /// The hidden layer of a table's network when --layers is not given: wide
+    /// enough for the small tables MLPs suit, small enough to train in seconds.
+    static let tabularHiddenWidth = 64
+
+    /// The IDX network when --layers is not given: MNIST's.
+    static let idxLayers = "784,256,128,10"
+
+    @Option(help: "Layer sizes from input to output, comma-separated (default: 784,256,128,10 for IDX data; FEATURES,64,CLASSES for a table).")
+    var layers: String?
 
     @Option(help: "Hidden-layer activation: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")).")
     var activation = Activation.relu
@@ -81,8 +95,8 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "Stop after this many epochs without better validation accuracy (needs --validation-size).")
     var patience: Int?
 
-    @Option(help: "Folder with the IDX files (default: $ANN_DATA_DIR, else data/mnist).")
-    var dataDir: String?
+    @OptionGroup(title: "Data")
+    var data: TrainingDataFlags
 
     @Option(help: "Save the trained weights to this safetensors file.")
     var save: String?
@@ -156,7 +170,7 @@ public struct TrainCommand: ParsableCommand {
                 printError(error.description)
                 if let save {
                     do {
-                        try trainer.network.save(to: save)
+                        try Self.saveModel(trainer.network, table: setup.table, to: save)
                         FileHandleOutput.standardError.write("ann: the weights reached so far are saved to \(save)\n")
                     } catch {
                         printError(error.description)
@@ -182,23 +196,29 @@ public struct TrainCommand: ParsableCommand {
         guard let reporter else { return }
         if let save {
             do {
-                try summary.network.save(to: save)
+                try Self.saveModel(summary.network, table: setup.table, to: save)
             } catch {
                 printError(error.description)
                 throw ExitStatus.cannotWrite
             }
         }
         if let report {
-            try writeReport(to: report, summary: summary, test: test, settings: settings, loadSeconds: loadSeconds)
+            try writeReport(to: report, summary: summary, setup: setup)
         }
-        reporter.finish(summary: summary, settings: settings, command: self, loadSeconds: loadSeconds)
+        reporter.finish(summary: summary, settings: settings, command: self, layers: setup.layerText, loadSeconds: loadSeconds)
     }
 
     /// What a run needs once its flags, data and checkpoint are read.
     private struct Setup {
         let trainer: Trainer
-        let training: LabeledDataset
-        let test: LabeledDataset
+        let training: Dataset
+        let test: Dataset
+        /// The IDX test set as images, for the report's pictures of mistakes.
+        let testImages: LabeledDataset?
+        /// A table's scaling and class names, for the saved model.
+        let table: TabularData?
+        /// `784,256,128,10`.
+        let layerText: String
         let settings: TrainingConfiguration
         let store: CheckpointStore?
         let loadSeconds: Double
@@ -208,15 +228,37 @@ public struct TrainCommand: ParsableCommand {
     }
 
     private func prepare(group: (any ProcessGroup)?, processesHere: Int, reporter: ProgressReporter?) throws -> Setup {
-        let architecture = try NetworkArchitecture(
-            layerSizes: try parseLayers(), activation: activation, output: output, loss: loss)
+        let givenLayers = try layers.map { text throws(UsageError) in try Self.parseLayers(text) }
+        try data.checkCombination()
+        if !data.isTabular {
+            // The network is checked before 60,000 images are read.
+            _ = try NetworkArchitecture(
+                layerSizes: givenLayers ?? Self.parseLayers(Self.idxLayers), activation: activation, output: output, loss: loss)
+        }
         let settings = try trainingConfiguration(processesHere: processesHere)
-        let directory = IDXDataDirectory(path: dataDir ?? IDXDataDirectory.defaultPath())
 
         let loadStart = Date()
-        let training = try directory.loadTrainingSet()
-        let test = try directory.loadTestSet()
+        let training: Dataset, test: Dataset, testImages: LabeledDataset?, table: TabularData?
+        let layerSizes: [Int], loaded: String
+        if data.isTabular {
+            let tables = try data.loadTables(validationSize: settings.validationSize)
+            layerSizes = try Self.tabularLayers(givenLayers, for: tables)
+            (training, test, testImages, table) = (tables.training, tables.test, nil, tables)
+            loaded = "(\(tables.featureCount) features, \(tables.classCount) classes) from \(tables.source)"
+        } else {
+            layerSizes = try givenLayers ?? Self.parseLayers(Self.idxLayers)
+            let directory = IDXDataDirectory(path: data.dataDir ?? IDXDataDirectory.defaultPath())
+            let images = try directory.loadTrainingSet()
+            let imagesOfTest = try directory.loadTestSet()
+            training = Dataset(images, inputScale: settings.inputScale)
+            test = Dataset(imagesOfTest, inputScale: settings.inputScale)
+            (testImages, table) = (imagesOfTest, nil)
+            loaded = "from \(directory.path)"
+        }
         let loadSeconds = Date().timeIntervalSince(loadStart)
+        let architecture = try NetworkArchitecture(
+            layerSizes: layerSizes, activation: activation, output: output, loss: loss)
+        let layerText = layerSizes.map(String.init).joined(separator: ",")
 
         // Outputs are checked before the run, not found unwritable after it.
         var saveLock: ExclusiveLock?
@@ -236,12 +278,42 @@ public struct TrainCommand: ParsableCommand {
         try trainer.checkCompatible(test, role: "test")
 
         return Setup(
-            trainer: trainer, training: training, test: test, settings: settings, store: store, loadSeconds: loadSeconds,
+            trainer: trainer, training: training, test: test, testImages: testImages, table: table,
+            layerText: layerText, settings: settings, store: store, loadSeconds: loadSeconds,
             saveLock: saveLock,
             announcements: [
-                "loaded \(training.count) training and \(test.count) test samples from \(directory.path) in \(String(format: "%.2f", loadSeconds)) s",
-                "network \(layers) \(activation.rawValue) \(output.rawValue) \(loss.rawValue)\(precision == .bf16 ? " bf16" : ""); \(trainer.plan)",
+                "loaded \(training.count) training and \(test.count) test samples \(loaded) in \(String(format: "%.2f", loadSeconds)) s",
+            ] + (table?.notes ?? []) + [
+                "network \(layerText) \(activation.rawValue) \(output.rawValue) \(loss.rawValue)\(precision == .bf16 ? " bf16" : ""); \(trainer.plan)",
             ])
+    }
+
+    /// A table's layer sizes: --layers when given, its ends matching the
+    /// data, else one hidden layer between the features and the classes.
+    private static func tabularLayers(_ given: [Int]?, for table: TabularData) throws(UsageError) -> [Int] {
+        guard let given else { return [table.featureCount, tabularHiddenWidth, max(table.classCount, 2)] }
+        if let first = given.first, first != table.featureCount {
+            throw UsageError(
+                flag: "--layers",
+                reason: "the input size \(first) does not match the \(table.featureCount) features per sample of \(table.source) (leave --layers out to size the network from the data)")
+        }
+        if given.count > 1, let last = given.last, last != max(table.classCount, 2) {
+            throw UsageError(
+                flag: "--layers",
+                reason: "the output size \(last) does not match the \(table.classCount) classes of \(table.source) (leave --layers out to size the network from the data)")
+        }
+        return given
+    }
+
+    /// The network as `--save` writes it: a table's scaling folded into the
+    /// first layer, so the file takes raw features, and its class names in
+    /// the metadata (`classes`, a JSON array), so `ann evaluate` reads test
+    /// labels as training did.
+    private static func saveModel(_ network: Network, table: TabularData?, to path: String) throws(ModelFileError) {
+        guard let table else { return try network.save(to: path) }
+        var file = (table.scaling.map { network.foldingInputScaling($0) } ?? network).safeTensors
+        if let names = table.classNames { file.metadata[ModelClassNames.metadataKey] = ModelClassNames.encode(names) }
+        try file.write(to: path)
     }
 
     /// Every process says how its preparation went; if any failed, all stop
@@ -262,16 +334,16 @@ public struct TrainCommand: ParsableCommand {
     }
 
     private func writeReport(
-        to directory: String, summary: TrainingSummary, test: LabeledDataset, settings: TrainingConfiguration,
-        loadSeconds: Double
+        to directory: String, summary: TrainingSummary, setup: Setup
     ) throws {
-        let network = summary.network
+        let (network, test, settings) = (summary.network, setup.test, setup.settings)
         let page = TrainingReportPage(
-            title: "swift-ann: \(layers) \(activation.rawValue) on \(test.count) test samples",
+            title: "swift-ann: \(setup.layerText) \(activation.rawValue) on \(test.count) test samples",
             epochs: summary.epochs,
             confusion: try network.evaluate(on: test, threads: settings.threads, subnormals: settings.subnormals),
             settings: [
-                ("layers", layers), ("activation", activation.rawValue), ("output", output.rawValue),
+                ("data", setup.table?.source ?? data.dataDir ?? IDXDataDirectory.defaultPath()),
+                ("layers", setup.layerText), ("activation", activation.rawValue), ("output", output.rawValue),
                 ("loss", loss.rawValue), ("epochs", "\(settings.epochs)"), ("batch size", "\(settings.batchSize)"),
                 ("learning rate", "\(settings.learningRate) (\(settings.schedule.rawValue))"),
                 ("momentum", "\(settings.momentum)"), ("L1", "\(settings.l1)"), ("L2", "\(settings.l2)"),
@@ -280,13 +352,15 @@ public struct TrainCommand: ParsableCommand {
                 ("stopped", summary.stopReason.description),
             ],
             timing: [
-                ("data loading", String(format: "%.2f s", loadSeconds)),
+                ("data loading", String(format: "%.2f s", setup.loadSeconds)),
                 ("training", String(format: "%.2f s", summary.trainingSeconds)),
                 ("threads", summary.plan.description),
             ],
-            mistakes: network.mostConfidentMistakes(
-                on: test, limit: 24, inputScale: settings.inputScale, subnormals: settings.subnormals),
-            imageShape: test.imageShape)
+            // A table's rows have no picture to show.
+            mistakes: setup.testImages.map {
+                network.mostConfidentMistakes(on: $0, limit: 24, inputScale: settings.inputScale, subnormals: settings.subnormals)
+            } ?? [],
+            imageShape: setup.testImages?.imageShape)
         do {
             try page.write(toDirectory: directory)
         } catch {
@@ -298,7 +372,7 @@ public struct TrainCommand: ParsableCommand {
     /// A fresh trainer, or with --resume the one the newest valid checkpoint
     /// of this run describes (its shape, settings and data: ``RunIdentity``).
     private func makeTrainer(
-        architecture: NetworkArchitecture, settings: TrainingConfiguration, training: LabeledDataset,
+        architecture: NetworkArchitecture, settings: TrainingConfiguration, training: Dataset,
         store: CheckpointStore?, group: (any ProcessGroup)?, reporter: ProgressReporter?
     ) throws -> Trainer {
         guard resume else {
@@ -309,7 +383,7 @@ public struct TrainCommand: ParsableCommand {
         guard let store else { throw UsageError(flag: "--resume", reason: "needs --checkpoint-dir DIR") }
         let run = RunIdentity(
             architecture: architecture, configuration: settings,
-            training: Dataset(training, inputScale: settings.inputScale), processes: group?.size ?? 1)
+            training: training, processes: group?.size ?? 1)
         var (found, skipped) = store.newestValid(of: run)
         // None of this run: another run's newest says what differs.
         if found == nil, skipped.isEmpty { (found, skipped) = store.newestValid() }
@@ -341,7 +415,7 @@ public struct TrainCommand: ParsableCommand {
         "\(architecture.layerSizes.map(String.init).joined(separator: ",")) \(architecture.activation.rawValue) \(architecture.output.rawValue) \(architecture.loss.rawValue)"
     }
 
-    private func parseLayers() throws(UsageError) -> [Int] {
+    private static func parseLayers(_ layers: String) throws(UsageError) -> [Int] {
         let parts = layers.split(separator: ",", omittingEmptySubsequences: false)
         var sizes: [Int] = []
         for part in parts {
