@@ -7,7 +7,7 @@ extension CSVDataset.Header: ExpressibleByArgument {}
 /// How `ann train` and `ann evaluate` read a CSV file's columns.
 struct TableFlags: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "The CSV column with the class labels: a header name, or a 0-based index (-1 is the last). Default: the last column.",
+        "The CSV column with the class labels: a header name, or a 0-based index; a negative one counts from the end (--label-column=-1). Default: the last column.",
         valueName: "name|index"))
     var labelColumn: String?
 
