@@ -49,10 +49,12 @@ let package = Package(
         .executableTarget(name: "ann", dependencies: ["ANNCommandLine"]),
         // libFuzzer targets for the file readers (scripts/fuzz builds them with
         // -DFUZZING -sanitize=fuzzer); a normal build makes them replay tools
-        // that run saved inputs: `ann-fuzz-idx FILE...`.
+        // that run saved inputs: `ann-fuzz-idx FILE...`. ann-fuzz-tables reads
+        // .npy and CSV.
         .target(name: "_ANNFuzzReplay"),
         .executableTarget(name: "ann-fuzz-idx", dependencies: ["ANN", "_ANNFuzzReplay"]),
         .executableTarget(name: "ann-fuzz-safetensors", dependencies: ["ANN", "_ANNFuzzReplay"]),
+        .executableTarget(name: "ann-fuzz-tables", dependencies: ["ANN", "_ANNFuzzReplay"]),
         // A small program that embeds the library on a non-MNIST problem.
         .executableTarget(name: "spirals", dependencies: ["ANN"]),
         .testTarget(

@@ -22,10 +22,10 @@ public enum ClassLabels: Sendable, Equatable {
     }
 
     /// The distinct `labels` in sorted order: numerically when every one is a
-    /// number, else as text.
+    /// finite number, else as text.
     static func sortedNames(_ labels: some Sequence<String>) -> [String] {
         let distinct = Array(Set(labels))
-        let numbers = distinct.compactMap { Double($0) }
+        let numbers = distinct.compactMap { Double($0) }.filter(\.isFinite)
         guard numbers.count == distinct.count else { return distinct.sorted() }
         return distinct.sorted { (Double($0) ?? 0, $0) < (Double($1) ?? 0, $1) }
     }

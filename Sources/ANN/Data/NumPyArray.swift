@@ -21,11 +21,20 @@ public struct NumPyArray: Sendable {
     ///   `.npy`, holds an unsupported dtype, is in Fortran order, or its size
     ///   disagrees with its header.
     public static func read(at path: String) throws(DataError) -> NumPyArray {
-        let file = try ReadOnlyFile(path: path)
+        try decode(from: ReadOnlyFile(path: path))
+    }
+
+    /// Decodes a whole `.npy` file already in memory, with the same checks as
+    /// ``read(at:)``; `source` names the bytes in errors. For tools inside
+    /// this package (the fuzz targets) that have bytes, not a path.
+    package static func decode(_ bytes: [UInt8], source: String) throws(DataError) -> NumPyArray {
+        try decode(from: InMemoryBytes(bytes, source: source))
+    }
+
+    private static func decode(from file: some IDXByteSource) throws(DataError) -> NumPyArray {
+        let path = file.path
         func fail(_ fault: NumPyHeaderFault) -> DataError { DataError(file: path, reason: fault.reason) }
-        func bytes(_ count: Int) throws(DataError) -> [UInt8] {
-            try [UInt8](readingUpTo: count) { buffer throws(DataError) in try file.read(into: buffer) }
-        }
+        func bytes(_ count: Int) throws(DataError) -> [UInt8] { try file.read(upTo: count) }
         let header: NumPyHeader
         do throws(NumPyHeaderFault) {
             let prefix = try readOrFault { () throws(DataError) in try bytes(NumPyHeader.prefixSize) }
