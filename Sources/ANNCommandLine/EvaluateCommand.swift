@@ -70,18 +70,20 @@ struct EvaluateCommand: ParsableCommand {
         if testCsv != nil && testFeatures != nil {
             throw UsageError(flag: "--test-csv", reason: "give either --test-csv or --test-features with --test-labels, not both")
         }
+        if let flag = table.firstGiven, testCsv == nil { throw UsageError(flag: flag, reason: "applies to a CSV file (--test-csv)") }
+        if dataDir != nil && (testCsv != nil || testFeatures != nil) {
+            throw UsageError(flag: "--data-dir", reason: "reads IDX files; leave it out with --test-csv or --test-features")
+        }
         let tabular: TabularDataset
         if let testCsv {
             tabular = try CSVDataset.read(at: testCsv, options: table.options(labels: classNames.map { .names($0) } ?? .indices))
         } else if let testFeatures, let testLabels {
             tabular = try TabularDataset(numPyFeatures: testFeatures, labels: testLabels)
         } else {
-            if let flag = table.firstGiven { throw UsageError(flag: flag, reason: "applies to a CSV file (--test-csv)") }
             let directory = IDXDataDirectory(path: dataDir ?? IDXDataDirectory.defaultPath())
             let test = try directory.loadTestSet()
             return (Dataset(test), test.pixels.map { Float($0) * (Float(1) / 255) })
         }
-        if dataDir != nil { throw UsageError(flag: "--data-dir", reason: "reads IDX files; leave it out with --test-csv or --test-features") }
         return (try tabular.dataset(), tabular.features)
     }
 }

@@ -136,10 +136,10 @@ struct TrainingDataFlags: ParsableArguments {
             notes.append("classes: " + names.enumerated().map { "\($0) \($1)" }.joined(separator: ", "))
         }
 
-        let method = normalize ?? .none
+        let method = normalize ?? Normalization.none
         let fitted = max(1, trainPart.count - validationSize)
         let scaling = FeatureScaling(method, fittedTo: trainPart, rows: fitted)
-        if method != .none {
+        if method != Normalization.none {
             notes.append("features scaled (\(method.rawValue)) by statistics of the first \(fitted) training samples\(validationSize > 0 ? ", validation split excluded" : "")")
             trainPart = scaling.applied(to: trainPart)
             test = scaling.applied(to: test)
@@ -147,7 +147,7 @@ struct TrainingDataFlags: ParsableArguments {
         return TabularData(
             training: try trainPart.dataset(), test: try test.dataset(),
             featureCount: training.featureCount, classCount: training.classCount, classNames: training.classNames,
-            scaling: method == .none ? nil : scaling, source: trainingSource, notes: notes)
+            scaling: method == Normalization.none ? nil : scaling, source: trainingSource, notes: notes)
     }
 
     private static func percent(_ fraction: Double) -> String {
