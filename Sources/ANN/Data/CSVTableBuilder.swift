@@ -29,7 +29,7 @@ final class CSVTableBuilder {
     func add(_ fields: [String]) {
         let line = nextLine
         // A field's own line breaks (inside quotes) move later rows down.
-        nextLine += 1 + fields.reduce(0) { $0 + $1.reduce(0) { $0 + ($1.isNewline ? 1 : 0) } }
+        nextLine += 1 + fields.reduce(0) { $0 + $1.lineBreakCount }
         guard failure == nil else { return }
         // A blank line parses as one empty field.
         if fields.count == 1, fields[0].allSatisfy(\.isWhitespace) { return }
@@ -163,9 +163,21 @@ final class CSVTableBuilder {
 }
 
 extension String {
-    /// Without leading and trailing spaces, tabs and line breaks.
+    /// Without leading and trailing spaces, tabs and line breaks. Most
+    /// fields have none, and are told so from their first and last bytes
+    /// without Unicode lookups, which would take much of a CSV's parsing time.
     var trimmingWhitespace: String {
+        if let first = utf8.first, let last = utf8.last, Self.isPlainASCII(first), Self.isPlainASCII(last) { return self }
         guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }
         return String(self[first...last])
     }
+
+    /// How many line breaks the text holds (a quoted CSV field may).
+    var lineBreakCount: Int {
+        guard utf8.contains(where: { (0x0A...0x0D).contains($0) || $0 >= 0x80 }) else { return 0 }
+        return reduce(0) { $0 + ($1.isNewline ? 1 : 0) }
+    }
+
+    /// An ASCII byte that is neither whitespace nor a control character.
+    private static func isPlainASCII(_ byte: UInt8) -> Bool { byte > 0x20 && byte < 0x7F }
 }
