@@ -213,8 +213,8 @@ public struct TrainCommand: ParsableCommand {
         let trainer: Trainer
         let training: Dataset
         let test: Dataset
-        /// The IDX test set as images, for the report's pictures of mistakes.
-        let testImages: LabeledDataset?
+        /// The shape of an IDX image, for the report's pictures of mistakes.
+        let imageShape: [Int]?
         /// A table's scaling and class names, for the saved model.
         let table: TabularData?
         /// `784,256,128,10`.
@@ -238,21 +238,20 @@ public struct TrainCommand: ParsableCommand {
         let settings = try trainingConfiguration(processesHere: processesHere)
 
         let loadStart = Date()
-        let training: Dataset, test: Dataset, testImages: LabeledDataset?, table: TabularData?
+        let training: Dataset, test: Dataset, imageShape: [Int]?, table: TabularData?
         let layerSizes: [Int], loaded: String
         if data.isTabular {
             let tables = try data.loadTables(validationSize: settings.validationSize)
             layerSizes = try Self.tabularLayers(givenLayers, for: tables)
-            (training, test, testImages, table) = (tables.training, tables.test, nil, tables)
+            (training, test, imageShape, table) = (tables.training, tables.test, nil, tables)
             loaded = "(\(tables.featureCount) features, \(tables.classCount) classes) from \(tables.source)"
         } else {
             layerSizes = try givenLayers ?? Self.parseLayers(Self.idxLayers)
             let directory = IDXDataDirectory(path: data.dataDir ?? IDXDataDirectory.defaultPath())
-            let images = try directory.loadTrainingSet()
-            let imagesOfTest = try directory.loadTestSet()
+            let images = try directory.loadTrainingSet(), testImages = try directory.loadTestSet()
             training = Dataset(images, inputScale: settings.inputScale)
-            test = Dataset(imagesOfTest, inputScale: settings.inputScale)
-            (testImages, table) = (imagesOfTest, nil)
+            test = Dataset(testImages, inputScale: settings.inputScale)
+            (imageShape, table) = (testImages.imageShape, nil)
             loaded = "from \(directory.path)"
         }
         let loadSeconds = Date().timeIntervalSince(loadStart)
@@ -278,7 +277,7 @@ public struct TrainCommand: ParsableCommand {
         try trainer.checkCompatible(test, role: "test")
 
         return Setup(
-            trainer: trainer, training: training, test: test, testImages: testImages, table: table,
+            trainer: trainer, training: training, test: test, imageShape: imageShape, table: table,
             layerText: layerText, settings: settings, store: store, loadSeconds: loadSeconds,
             saveLock: saveLock,
             announcements: [
@@ -356,11 +355,9 @@ public struct TrainCommand: ParsableCommand {
                 ("training", String(format: "%.2f s", summary.trainingSeconds)),
                 ("threads", summary.plan.description),
             ],
-            // A table's rows have no picture to show.
-            mistakes: setup.testImages.map {
-                network.mostConfidentMistakes(on: $0, limit: 24, inputScale: settings.inputScale, subnormals: settings.subnormals)
-            } ?? [],
-            imageShape: setup.testImages?.imageShape)
+            // A table's rows have no picture: their mistakes are captions.
+            mistakes: network.mostConfidentMistakes(on: test, limit: 24, subnormals: settings.subnormals),
+            imageShape: setup.imageShape)
         do {
             try page.write(toDirectory: directory)
         } catch {

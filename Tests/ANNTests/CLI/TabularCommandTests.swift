@@ -90,6 +90,19 @@ struct TabularCommandTests {
         #expect(evaluation.standardOutput.hasPrefix("Accuracy: 100.00% (40 of 40 correct)"))
     }
 
+    @Test("--report on a table: the confusion matrix, and mistakes as captions without pictures")
+    func report() throws {
+        let directory = try ScratchDirectory()
+        let csv = try writeSmallCSV(to: directory)
+        let folder = directory.file("report")
+        let result = try AnnCommand.run(["train", "--train-csv", csv, "--epochs", "1", "--lr", "0.0001", "--report", folder])
+        #expect(result.status == 0, "\(result.standardError)")
+        let page = try String(contentsOfFile: folder + "/index.html", encoding: .utf8)
+        #expect(page.contains("Confusion matrix"))
+        #expect(page.contains("wrong predictions the network was surest of"))
+        #expect(!page.contains("<img alt=\"sample"))
+    }
+
     static func badFlags(_ csv: String, _ npy: (features: String, labels: String)) -> [([String], String)] {
         [
             (["--train-csv", csv, "--layers", "15,8,4"],
