@@ -25,7 +25,8 @@ public struct FeatureScaling: Sendable, Equatable {
 
     /// Fits `normalization` to the first `rows` samples of `data` (all of them
     /// when nil), in double precision. A constant feature keeps a scale of 1,
-    /// so it becomes 0 instead of a division by zero.
+    /// so it becomes 0 instead of a division by zero; so does one whose spread
+    /// is too small for its reciprocal to be a Float.
     public init(_ normalization: Normalization, fittedTo data: TabularDataset, rows: Int? = nil) {
         let width = data.featureCount
         let count = min(max(rows ?? data.count, 0), data.count)
@@ -39,16 +40,23 @@ public struct FeatureScaling: Sendable, Equatable {
                 let mean = (0..<count).reduce(0) { $0 + value($1) } / Double(count)
                 let variance = (0..<count).reduce(0) { $0 + (value($1) - mean) * (value($1) - mean) } / Double(count)
                 shift[column] = Float(mean)
-                if variance > 0 { scale[column] = Float(1 / variance.squareRoot()) }
+                scale[column] = Self.reciprocal(variance.squareRoot())
             case .minmax:
                 let low = (0..<count).reduce(Double.infinity) { min($0, value($1)) }
                 let high = (0..<count).reduce(-Double.infinity) { max($0, value($1)) }
                 shift[column] = Float(low)
-                if high > low { scale[column] = Float(1 / (high - low)) }
+                scale[column] = Self.reciprocal(high - low)
             }
         }
         self.shift = shift
         self.scale = scale
+    }
+
+    /// `1 / spread` as a Float, or 1 where that is not finite (a constant
+    /// feature, or a spread so small its reciprocal overflows).
+    private static func reciprocal(_ spread: Double) -> Float {
+        let value = Float(1 / spread)
+        return spread > 0 && value.isFinite ? value : 1
     }
 
     /// Whether the map changes nothing.
