@@ -90,6 +90,36 @@ struct TabularCommandTests {
         #expect(evaluation.standardOutput.hasPrefix("Accuracy: 100.00% (40 of 40 correct)"))
     }
 
+    @Test("ann evaluate on .npy files: accuracy and probabilities; table flags without a CSV are refused")
+    func evaluatesNumPy() throws {
+        let directory = try ScratchDirectory()
+        let train = try writeSmallNumPy(to: directory, prefix: "train")
+        let test = try writeSmallNumPy(to: directory, prefix: "test", samples: 16, seed: 3)
+        let model = directory.file("model.safetensors")
+        let trained = try AnnCommand.run([
+            "train", "--train-features", train.features, "--train-labels", train.labels, "--normalize", "standard",
+            "--epochs", "10", "--save", model,
+        ])
+        #expect(trained.status == 0, "\(trained.standardError)")
+        let probabilities = directory.file("p.safetensors")
+        let result = try AnnCommand.run([
+            "evaluate", "--model", model, "--test-features", test.features, "--test-labels", test.labels,
+            "--probabilities", probabilities,
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.hasPrefix("Accuracy: 100.00% (16 of 16 correct)"))
+        #expect(try SafeTensors.read(from: probabilities).tensor(named: "probabilities")?.shape == [16, 4])
+
+        let unpaired = try AnnCommand.run(["evaluate", "--model", model, "--test-features", test.features])
+        #expect(unpaired.status == 64)
+        #expect(unpaired.standardError == "ann: error: --test-features: needs --test-labels FILE too\n")
+        let header = try AnnCommand.run([
+            "evaluate", "--model", model, "--test-features", test.features, "--test-labels", test.labels, "--header", "absent",
+        ])
+        #expect(header.status == 64)
+        #expect(header.standardError == "ann: error: --header: applies to a CSV file (--test-csv)\n")
+    }
+
     @Test("--report on a table: the confusion matrix, and mistakes as captions without pictures")
     func report() throws {
         let directory = try ScratchDirectory()
