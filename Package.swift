@@ -16,6 +16,8 @@ let package = Package(
         // `swift package generate-documentation` (scripts/build-docs); a plugin
         // only, nothing of it is linked into the products.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // The CSV reader behind `ann train --train-csv` (quoting, delimiters, BOM).
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
         .target(
@@ -38,7 +40,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
             name: "ANN",
-            dependencies: ["CANNKernels", "CZlib"]
+            dependencies: ["CANNKernels", "CZlib", .product(name: "SwiftCSV", package: "SwiftCSV")]
         ),
         .target(
             name: "ANNCommandLine",
@@ -50,10 +52,12 @@ let package = Package(
         .executableTarget(name: "ann", dependencies: ["ANNCommandLine"]),
         // libFuzzer targets for the file readers (scripts/fuzz builds them with
         // -DFUZZING -sanitize=fuzzer); a normal build makes them replay tools
-        // that run saved inputs: `ann-fuzz-idx FILE...`.
+        // that run saved inputs: `ann-fuzz-idx FILE...`. ann-fuzz-tables reads
+        // .npy and CSV.
         .target(name: "_ANNFuzzReplay"),
         .executableTarget(name: "ann-fuzz-idx", dependencies: ["ANN", "_ANNFuzzReplay"]),
         .executableTarget(name: "ann-fuzz-safetensors", dependencies: ["ANN", "_ANNFuzzReplay"]),
+        .executableTarget(name: "ann-fuzz-tables", dependencies: ["ANN", "_ANNFuzzReplay"]),
         // A small program that embeds the library on a non-MNIST problem.
         .executableTarget(name: "spirals", dependencies: ["ANN"]),
         .testTarget(

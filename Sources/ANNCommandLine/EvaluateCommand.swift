@@ -5,13 +5,30 @@ import Foundation
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Measure a saved model on the test set: accuracy, confusion matrix, precision, recall and F1.")
+        abstract: "Measure a saved model on the test set: accuracy, confusion matrix, precision, recall and F1.",
+        discussion: """
+            The test set is the IDX folder's, or your own table: --test-csv FILE, or \
+            --test-features X.npy with --test-labels y.npy. A model trained on a table \
+            takes raw features (its scaling is folded into it) and numbers class names \
+            as training did.
+            """)
 
     @Option(help: "A model saved by `ann train --save`.")
     var model: String
 
     @Option(help: "Folder with the IDX files (default: $ANN_DATA_DIR, else data/mnist).")
     var dataDir: String?
+
+    @Option(help: ArgumentHelp("Evaluate on this CSV file instead of IDX data.", valueName: "file"))
+    var testCsv: String?
+
+    @Option(help: ArgumentHelp("Evaluate on these NumPy features, with --test-labels.", valueName: "file.npy"))
+    var testFeatures: String?
+
+    @Option(help: ArgumentHelp("The labels for --test-features: integer class indices.", valueName: "file.npy"))
+    var testLabels: String?
+
+    @OptionGroup var table: TableFlags
 
     @Option(help: "Threads to evaluate on (default: every core).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
@@ -25,13 +42,12 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         do {
             if threads < 1 { throw UsageError(flag: "--threads", reason: "must be at least 1 (got \(threads))") }
-            let network = try Network.load(from: model)
-            let directory = IDXDataDirectory(path: dataDir ?? IDXDataDirectory.defaultPath())
-            let test = try directory.loadTestSet()
+            let file = try SafeTensors.read(from: model)
+            let network = try Network(file, source: model)
+            let (test, inputs) = try loadTestSet(classNames: ModelClassNames.decode(file, source: model))
             let matrix = try network.evaluate(on: test, threads: threads, subnormals: subnormals)
             FileHandleOutput.standardOutput.write(EvaluationReport.render(matrix))
             if let probabilities {
-                let inputs = test.pixels.map { Float($0) * (Float(1) / 255) }
                 let outputs = network.predict(batch: inputs, count: test.count, subnormals: subnormals)
                 let file = SafeTensors(tensors: [
                     Tensor(name: "probabilities", shape: [test.count, network.architecture.outputSize], values: outputs),
@@ -46,5 +62,28 @@ struct EvaluateCommand: ParsableCommand {
         } catch {
             throw reportFailure(error)
         }
+    }
+
+    /// The test set and its inputs as the network takes them.
+    private func loadTestSet(classNames: [String]?) throws -> (Dataset, [Float]) {
+        try TrainingDataFlags.checkPair("--test-features", testFeatures, "--test-labels", testLabels)
+        if testCsv != nil && testFeatures != nil {
+            throw UsageError(flag: "--test-csv", reason: "give either --test-csv or --test-features with --test-labels, not both")
+        }
+        if let flag = table.firstGiven, testCsv == nil { throw UsageError(flag: flag, reason: "applies to a CSV file (--test-csv)") }
+        if dataDir != nil && (testCsv != nil || testFeatures != nil) {
+            throw UsageError(flag: "--data-dir", reason: "reads IDX files; leave it out with --test-csv or --test-features")
+        }
+        let tabular: TabularDataset
+        if let testCsv {
+            tabular = try CSVDataset.read(at: testCsv, options: table.options(labels: classNames.map { .names($0) } ?? .indices))
+        } else if let testFeatures, let testLabels {
+            tabular = try TabularDataset(numPyFeatures: testFeatures, labels: testLabels)
+        } else {
+            let directory = IDXDataDirectory(path: dataDir ?? IDXDataDirectory.defaultPath())
+            let test = try directory.loadTestSet()
+            return (Dataset(test), test.pixels.map { Float($0) * (Float(1) / 255) })
+        }
+        return (try tabular.dataset(), tabular.features)
     }
 }

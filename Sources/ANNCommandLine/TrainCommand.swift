@@ -14,7 +14,7 @@ extension Precision: ExpressibleByArgument {}
 public struct TrainCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a network on an IDX data set (MNIST by default).",
+        abstract: "Train a network on an IDX data set (MNIST by default), or on your own CSV or NumPy table.",
         discussion: """
             Each minibatch is split into shards whose gradients are added in a fixed \
             order, so a run gives the same weights for a given seed and shard count, \
@@ -24,14 +24,25 @@ public struct TrainCommand: ParsableCommand {
             --init MODEL starts from a saved model's weights instead of fresh ones; \
             the model decides the network, and --layers, --activation, --output and \
             --loss, if given, must agree with it.
+
+            Your own data: --train-csv FILE (numeric features, a label column), or \
+            --train-features X.npy with --train-labels y.npy. Labels are class indices \
+            0, 1, …, or class names, numbered in sorted order. Without a test file, \
+            --test-fraction of each class is held out for testing. The network's \
+            input and output widths follow the data; without --layers it has one \
+            hidden layer of \(Self.tabularHiddenWidth).
             """)
 
-    /// The layers of a bare `ann train`: MNIST's 28 × 28 inputs and 10 classes.
-    static let defaultLayers = "784,256,128,10"
+    /// The hidden layer of a table's network when --layers is not given: wide
+    /// enough for the small tables MLPs suit, small enough to train in seconds.
+    static let tabularHiddenWidth = 64
+
+    /// The IDX network when --layers is not given: MNIST's.
+    static let idxLayers = "784,256,128,10"
 
     // The four flags of the architecture have no default of their own, so
     // that with --init a flag given can be told from one left out.
-    @Option(help: "Layer sizes from input to output, comma-separated (default: \(Self.defaultLayers); with --init, the model's).")
+    @Option(help: "Layer sizes from input to output, comma-separated (default: \(Self.idxLayers) for IDX data, FEATURES,\(Self.tabularHiddenWidth),CLASSES for a table; with --init, the model's).")
     var layers: String?
 
     @Option(help: "Hidden-layer activation (default: relu; with --init, the model's).")
@@ -99,8 +110,8 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "Stop after this many epochs without better validation accuracy (needs --validation-size).")
     var patience: Int?
 
-    @Option(help: "Folder with the IDX files (default: $ANN_DATA_DIR, else data/mnist).")
-    var dataDir: String?
+    @OptionGroup(title: "Data")
+    var data: TrainingDataFlags
 
     @Option(help: "Save the trained weights to this safetensors file.")
     var save: String?
@@ -174,7 +185,7 @@ public struct TrainCommand: ParsableCommand {
                 printError(error.description)
                 if let save {
                     do {
-                        try trainer.network.save(to: save)
+                        try Self.saveModel(trainer.network, table: setup.table, to: save)
                         FileHandleOutput.standardError.write("ann: the weights reached so far are saved to \(save)\n")
                     } catch {
                         printError(error.description)
@@ -200,16 +211,14 @@ public struct TrainCommand: ParsableCommand {
         guard let reporter else { return }
         if let save {
             do {
-                try summary.network.save(to: save)
+                try Self.saveModel(summary.network, table: setup.table, to: save)
             } catch {
                 printError(error.description)
                 throw ExitStatus.cannotWrite
             }
         }
         if let report {
-            try writeReport(
-                to: report, summary: summary, test: test, architecture: setup.architecture, settings: settings,
-                loadSeconds: loadSeconds)
+            try writeReport(to: report, summary: summary, setup: setup)
         }
         reporter.finish(
             summary: summary, architecture: setup.architecture, settings: settings, command: self, loadSeconds: loadSeconds)
@@ -219,8 +228,12 @@ public struct TrainCommand: ParsableCommand {
     private struct Setup {
         let trainer: Trainer
         let architecture: NetworkArchitecture
-        let training: LabeledDataset
-        let test: LabeledDataset
+        let training: Dataset
+        let test: Dataset
+        /// The shape of an IDX image, for the report's pictures of mistakes.
+        let imageShape: [Int]?
+        /// A table's scaling and class names, for the saved model.
+        let table: TabularData?
         let settings: TrainingConfiguration
         let store: CheckpointStore?
         let loadSeconds: Double
@@ -230,14 +243,34 @@ public struct TrainCommand: ParsableCommand {
     }
 
     private func prepare(group: (any ProcessGroup)?, processesHere: Int, reporter: ProgressReporter?) throws -> Setup {
-        let (architecture, initial) = try startingPoint()
+        let givenLayers = try layers.map { text throws(UsageError) in try Self.parseLayers(text) }
+        try data.checkCombination()
+        let (model, initial) = try startingPoint(givenLayers: givenLayers)
+        if !data.isTabular, model == nil {
+            // The network is checked before 60,000 images are read.
+            _ = try architecture(layerSizes: givenLayers ?? Self.parseLayers(Self.idxLayers))
+        }
         let settings = try trainingConfiguration(processesHere: processesHere)
-        let directory = IDXDataDirectory(path: dataDir ?? IDXDataDirectory.defaultPath())
 
         let loadStart = Date()
-        let training = try directory.loadTrainingSet()
-        let test = try directory.loadTestSet()
+        let training: Dataset, test: Dataset, imageShape: [Int]?, table: TabularData?
+        let layerSizes: [Int], loaded: String
+        if data.isTabular {
+            let tables = try data.loadTables(validationSize: settings.validationSize)
+            layerSizes = try model?.layerSizes ?? Self.tabularLayers(givenLayers, for: tables)
+            (training, test, imageShape, table) = (tables.training, tables.test, nil, tables)
+            loaded = "(\(tables.featureCount) features, \(tables.classCount) classes) from \(tables.source)"
+        } else {
+            layerSizes = try model?.layerSizes ?? givenLayers ?? Self.parseLayers(Self.idxLayers)
+            let directory = IDXDataDirectory(path: data.dataDir ?? IDXDataDirectory.defaultPath())
+            let images = try directory.loadTrainingSet(), testImages = try directory.loadTestSet()
+            training = Dataset(images, inputScale: settings.inputScale)
+            test = Dataset(testImages, inputScale: settings.inputScale)
+            (imageShape, table) = (testImages.imageShape, nil)
+            loaded = "from \(directory.path)"
+        }
         let loadSeconds = Date().timeIntervalSince(loadStart)
+        let architecture = try model ?? architecture(layerSizes: layerSizes)
 
         // Outputs are checked before the run, not found unwritable after it.
         var saveLock: ExclusiveLock?
@@ -263,15 +296,21 @@ public struct TrainCommand: ParsableCommand {
         }
 
         var announcements = [
-            "loaded \(training.count) training and \(test.count) test samples from \(directory.path) in \(String(format: "%.2f", loadSeconds)) s",
-        ]
+            "loaded \(training.count) training and \(test.count) test samples \(loaded) in \(String(format: "%.2f", loadSeconds)) s",
+        ] + (table?.notes ?? [])
         if let initialModel { announcements.append("starting from the weights of \(initialModel)") }
         announcements.append("network \(Self.describe(architecture))\(precision == .bf16 ? " bf16 on \(MachineProfile.current.bfloat16Path.rawValue)" : ""); \(trainer.plan)")
         return Setup(
-            trainer: trainer, architecture: architecture, training: training, test: test, settings: settings, store: store, loadSeconds: loadSeconds,
-            saveLock: saveLock, announcements: announcements)
+            trainer: trainer, architecture: architecture, training: training, test: test, imageShape: imageShape,
+            table: table, settings: settings, store: store, loadSeconds: loadSeconds, saveLock: saveLock,
+            announcements: announcements)
     }
 
+    /// The flags' network of these layer sizes, their defaults where left out.
+    private func architecture(layerSizes: [Int]) throws(ConfigurationError) -> NetworkArchitecture {
+        try NetworkArchitecture(
+            layerSizes: layerSizes, activation: activation ?? .relu, output: output ?? .softmax, loss: loss ?? .crossEntropy)
+    }
     /// How to resume this run: with its flags and --resume; a run begun with
     /// --init drops it (the checkpoint holds the weights now) and names the
     /// model's network where the flags left it out, as --resume needs it.
@@ -290,13 +329,8 @@ public struct TrainCommand: ParsableCommand {
 
     /// The network to train: the flags' architecture, or with --init the
     /// model's, with its weights (the flags may only repeat what it holds).
-    private func startingPoint() throws -> (architecture: NetworkArchitecture, network: Network?) {
-        guard let initialModel else {
-            let architecture = try NetworkArchitecture(
-                layerSizes: try parseLayers(layers ?? Self.defaultLayers), activation: activation ?? .relu,
-                output: output ?? .softmax, loss: loss ?? .crossEntropy)
-            return (architecture, nil)
-        }
+    private func startingPoint(givenLayers sizes: [Int]?) throws -> (architecture: NetworkArchitecture?, network: Network?) {
+        guard let initialModel else { return (nil, nil) }
         if resume {
             throw UsageError(
                 flag: "--init",
@@ -307,7 +341,6 @@ public struct TrainCommand: ParsableCommand {
                 flag: "--initialization",
                 reason: "\(initialization.rawValue) has nothing to initialise: with --init the weights come from \(initialModel)")
         }
-        let sizes = try layers.map { text throws(UsageError) in try parseLayers(text) }
         let network = try Network.load(from: initialModel)
         let model = network.architecture
         // Loading takes any values; training from a NaN would stop at its
@@ -337,6 +370,35 @@ public struct TrainCommand: ParsableCommand {
         return (model, network)
     }
 
+
+    /// A table's layer sizes: --layers when given, its ends matching the
+    /// data, else one hidden layer between the features and the classes.
+    private static func tabularLayers(_ given: [Int]?, for table: TabularData) throws(UsageError) -> [Int] {
+        guard let given else { return [table.featureCount, tabularHiddenWidth, max(table.classCount, 2)] }
+        if let first = given.first, first != table.featureCount {
+            throw UsageError(
+                flag: "--layers",
+                reason: "the input size \(first) does not match the \(table.featureCount) features per sample of \(table.source) (leave --layers out to size the network from the data)")
+        }
+        if given.count > 1, let last = given.last, last != max(table.classCount, 2) {
+            throw UsageError(
+                flag: "--layers",
+                reason: "the output size \(last) does not match the \(table.classCount) classes of \(table.source) (leave --layers out to size the network from the data)")
+        }
+        return given
+    }
+
+    /// The network as `--save` writes it: a table's scaling folded into the
+    /// first layer, so the file takes raw features, and its class names in
+    /// the metadata (`classes`, a JSON array), so `ann evaluate` reads test
+    /// labels as training did.
+    private static func saveModel(_ network: Network, table: TabularData?, to path: String) throws(ModelFileError) {
+        guard let table else { return try network.save(to: path) }
+        var file = (table.scaling.map { network.foldingInputScaling($0) } ?? network).safeTensors
+        if let names = table.classNames { file.metadata[ModelClassNames.metadataKey] = ModelClassNames.encode(names) }
+        try file.write(to: path)
+    }
+
     /// Every process says how its preparation went; if any failed, all stop
     /// with the first failure's exit status, and that process alone says why.
     private func settle(_ failure: Failure?, among group: any ProcessGroup) throws {
@@ -355,10 +417,9 @@ public struct TrainCommand: ParsableCommand {
     }
 
     private func writeReport(
-        to directory: String, summary: TrainingSummary, test: LabeledDataset, architecture: NetworkArchitecture,
-        settings: TrainingConfiguration, loadSeconds: Double
+        to directory: String, summary: TrainingSummary, setup: Setup
     ) throws {
-        let network = summary.network
+        let (network, test, settings, architecture) = (summary.network, setup.test, setup.settings, setup.architecture)
         let layers = Self.layersText(architecture)
         let (activation, output, loss) = (architecture.activation, architecture.output, architecture.loss)
         var start: [(String, String)] = []
@@ -368,6 +429,7 @@ public struct TrainCommand: ParsableCommand {
             epochs: summary.epochs,
             confusion: try network.evaluate(on: test, threads: settings.threads, subnormals: settings.subnormals),
             settings: [
+                ("data", setup.table?.source ?? data.dataDir ?? IDXDataDirectory.defaultPath()),
                 ("layers", layers), ("activation", activation.rawValue), ("output", output.rawValue),
                 ("loss", loss.rawValue), ("epochs", "\(settings.epochs)"), ("batch size", "\(settings.batchSize)"),
                 ("learning rate", "\(settings.learningRate) (\(settings.schedule.rawValue))"),
@@ -378,13 +440,13 @@ public struct TrainCommand: ParsableCommand {
                 ("stopped", summary.stopReason.description),
             ],
             timing: [
-                ("data loading", String(format: "%.2f s", loadSeconds)),
+                ("data loading", String(format: "%.2f s", setup.loadSeconds)),
                 ("training", String(format: "%.2f s", summary.trainingSeconds)),
                 ("threads", summary.plan.description),
             ],
-            mistakes: network.mostConfidentMistakes(
-                on: test, limit: 24, inputScale: settings.inputScale, subnormals: settings.subnormals),
-            imageShape: test.imageShape)
+            // A table's rows have no picture: their mistakes are captions.
+            mistakes: network.mostConfidentMistakes(on: test, limit: 24, subnormals: settings.subnormals),
+            imageShape: setup.imageShape)
         do {
             try page.write(toDirectory: directory)
         } catch {
@@ -397,7 +459,7 @@ public struct TrainCommand: ParsableCommand {
     /// with --resume the one the newest valid checkpoint of this run
     /// describes (its shape, settings and data: ``RunIdentity``).
     private func makeTrainer(
-        architecture: NetworkArchitecture, initial: Network?, settings: TrainingConfiguration, training: LabeledDataset,
+        architecture: NetworkArchitecture, initial: Network?, settings: TrainingConfiguration, training: Dataset,
         store: CheckpointStore?, group: (any ProcessGroup)?, reporter: ProgressReporter?
     ) throws -> Trainer {
         guard resume else {
@@ -408,7 +470,7 @@ public struct TrainCommand: ParsableCommand {
         guard let store else { throw UsageError(flag: "--resume", reason: "needs --checkpoint-dir DIR") }
         let run = RunIdentity(
             architecture: architecture, configuration: settings,
-            training: Dataset(training, inputScale: settings.inputScale), processes: group?.size ?? 1)
+            training: training, processes: group?.size ?? 1)
         var (found, skipped) = store.newestValid(of: run)
         // None of this run: another run's newest says what differs.
         if found == nil, skipped.isEmpty { (found, skipped) = store.newestValid() }
@@ -445,7 +507,7 @@ public struct TrainCommand: ParsableCommand {
         architecture.layerSizes.map(String.init).joined(separator: ",")
     }
 
-    private func parseLayers(_ layers: String) throws(UsageError) -> [Int] {
+    private static func parseLayers(_ layers: String) throws(UsageError) -> [Int] {
         let parts = layers.split(separator: ",", omittingEmptySubsequences: false)
         var sizes: [Int] = []
         for part in parts {

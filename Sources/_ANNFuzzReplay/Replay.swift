@@ -5,7 +5,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Shared by both fuzz targets. Feeds each file named on the command line to `body` once and prints what
+/// Shared by the fuzz targets. Feeds each file named on the command line to `body` once and prints what
 /// it returned: the fuzz target as a regression runner, in any build.
 public func replay(name: String, _ body: ([UInt8]) -> [String]) {
     let paths = CommandLine.arguments.dropFirst()

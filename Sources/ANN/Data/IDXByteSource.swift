@@ -1,4 +1,4 @@
-/// Where the IDX decoder reads from: a file on disk (``ReadOnlyFile``) or
+/// Where the IDX decoder (and the .npy reader) reads from: a file on disk (``ReadOnlyFile``) or
 /// bytes already in memory (``InMemoryBytes``). Both decode through the same
 /// code, so what the fuzzers exercise in memory is what reads real files.
 protocol IDXByteSource: AnyObject {

@@ -2,7 +2,8 @@
 public struct Misclassification: Sendable, Equatable {
     /// The sample's position in its data set.
     public var index: Int
-    /// The sample's features as stored (an image's pixels, row-major).
+    /// The sample's features as stored (an image's pixels, row-major);
+    /// empty for a sample of float features.
     public var pixels: [UInt8]
     /// The class the sample belongs to.
     public var trueLabel: Int
@@ -36,8 +37,17 @@ extension Network {
     public func mostConfidentMistakes(
         on data: LabeledDataset, limit: Int, inputScale: Float = 1.0 / 255.0, subnormals: Subnormals = .flush
     ) -> [Misclassification] {
+        mostConfidentMistakes(on: Dataset(data, inputScale: inputScale), limit: limit, subnormals: subnormals)
+    }
+
+    /// The same for any classification set: float features, or bytes scaled
+    /// as the set says. A mistake's `pixels` are the sample's bytes, and
+    /// empty for float features (a table row has no picture).
+    public func mostConfidentMistakes(
+        on data: Dataset, limit: Int, subnormals: Subnormals = .flush
+    ) -> [Misclassification] {
         let inputs = architecture.inputSize, classes = architecture.outputSize
-        guard limit > 0, data.count > 0, data.featureCount == inputs else { return [] }
+        guard limit > 0, data.count > 0, data.featureCount == inputs, case .classes(let labels) = data.targets else { return [] }
 
         var found: [(confidence: Float, index: Int, predicted: Int)] = []
         var chunk = [Float]()
@@ -45,9 +55,12 @@ extension Network {
         var start = 0
         while start < data.count {
             let count = min(Self.mistakeSearchChunk, data.count - start)
+            let span = (start * inputs)..<((start + count) * inputs)
             chunk.removeAll(keepingCapacity: true)
-            let bytes = data.pixels[(start * inputs)..<((start + count) * inputs)]
-            chunk.append(contentsOf: bytes.lazy.map { Float($0) * inputScale })
+            switch data.features {
+            case .bytes(let bytes, let scale): chunk.append(contentsOf: bytes[span].lazy.map { Float($0) * scale })
+            case .floats(let floats): chunk.append(contentsOf: floats[span])
+            }
             let outputs = predict(batch: chunk, count: count, subnormals: subnormals)
             for sample in 0..<count {
                 let row = outputs[(sample * classes)..<((sample + 1) * classes)]
@@ -55,8 +68,7 @@ extension Network {
                 var best = row.startIndex
                 for position in row.indices where row[position] > row[best] { best = position }
                 let predicted = best - row.startIndex
-                let label = Int(data.labels[start + sample])
-                if predicted != label {
+                if predicted != Int(labels[start + sample]) {
                     found.append((row[best], start + sample, predicted))
                 }
             }
@@ -71,9 +83,9 @@ extension Network {
         }
         return found.prefix(limit).map { mistake in
             let offset = mistake.index * inputs
+            let pixels: [UInt8] = if case .bytes(let bytes, _) = data.features { Array(bytes[offset..<(offset + inputs)]) } else { [] }
             return Misclassification(
-                index: mistake.index, pixels: Array(data.pixels[offset..<(offset + inputs)]),
-                trueLabel: Int(data.labels[mistake.index]), predicted: mistake.predicted,
+                index: mistake.index, pixels: pixels, trueLabel: Int(labels[mistake.index]), predicted: mistake.predicted,
                 confidence: mistake.confidence)
         }
     }

@@ -60,7 +60,8 @@ struct FuzzRegressionTests {
     func corpusIsPresent() throws {
         #expect(Self.files("idx").count >= 10)
         #expect(Self.files("safetensors").count >= 10)
-        for kind in ["idx", "safetensors"] {
+        #expect(Self.files("tables").count >= 10)
+        for kind in ["idx", "safetensors", "tables"] {
             for name in Self.files(kind) {
                 #expect(try Self.bytes(kind, name).count <= 4096, "\(kind)/\(name) is over the fuzzers' -max_len")
             }
@@ -154,6 +155,43 @@ struct FuzzRegressionTests {
         }
         #expect(huge.reason == "header length 4611686018427387904 exceeds the limit of 100 MB")
     }
+
+    /// What reading `bytes` as a `.npy` array gives: the shape, or the error's reason.
+    static func numPy(_ bytes: [UInt8]) -> Result<[Int], DataError> {
+        Result { () throws(DataError) in try NumPyArray.decode(bytes, source: "input").shape }
+    }
+
+    @Test("every table seed reads the same from memory as from a file, or fails with the same reason; CSV never traps",
+          arguments: files("tables"))
+    func tableSeed(name: String) throws {
+        let bytes = try Self.bytes("tables", name)
+        let path = Self.corpus + "/tables/" + name
+        let fromFile = Result { () throws(DataError) in try NumPyArray.read(at: path).shape }
+        #expect(Self.outcome(fromFile) == Self.outcome(Self.numPy(bytes)))
+        for options in [CSVDataset.Options(), .init(labelColumn: .index(0), header: .absent), .init(labels: .indices)] {
+            let text = Result { () throws(DataError) in try CSVDataset.parse(String(decoding: bytes, as: UTF8.self), source: path, options: options) }
+            let file = Result { () throws(DataError) in try CSVDataset.read(at: path, options: options) }
+            if case .success = text { #expect(try file.get() == text.get()) }
+        }
+    }
+
+    @Test("the valid table seeds read; a .npy header claiming 2⁴⁰ float64s is refused before allocating")
+    func validTableSeeds() throws {
+        #expect(try Self.numPy(Self.bytes("tables", "npy-f4-2x3")).get() == [2, 3])
+        #expect(try Self.numPy(Self.bytes("tables", "npy-f8-3x1-v2")).get() == [3, 1])
+        #expect(try Self.numPy(Self.bytes("tables", "npy-u1-images")).get() == [2, 2, 2])
+        #expect(try CSVDataset.parse(String(decoding: Self.bytes("tables", "csv-iris"), as: UTF8.self), source: "iris").count == 3)
+        let quoted = String(decoding: try Self.bytes("tables", "csv-quoted"), as: UTF8.self)
+        #expect(throws: DataError(file: "q", line: 4, reason: "column 'b, c' is not a number: '4\n5'")) {
+            try CSVDataset.parse(quoted, source: "q")
+        }
+        guard case .failure(let huge) = Self.numPy(try Self.bytes("tables", "npy-claims-huge")) else {
+            Issue.record("a 2⁴⁰-element header was accepted")
+            return
+        }
+        #expect(huge.reason == "truncated: header claims 1048576×1048576 float64 = 8796093022208 bytes of data, but only 8 are there")
+    }
+
 }
 
 /// Inputs that still crash, kept out of the seed corpus (Tests/Fuzz/unfixed)

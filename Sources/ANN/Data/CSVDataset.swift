@@ -1,0 +1,83 @@
+import Foundation
+import SwiftCSV
+
+/// Reads a classification table from a CSV file: one label column (by name
+/// or index) and numeric features in every other column, the first line a
+/// header or not. Fields are split by SwiftCSV (quotes, delimiters, a byte
+/// order mark); this type gives them their meaning and reports every fault
+/// with the file and line it is on.
+public enum CSVDataset {
+    /// Which column holds the labels.
+    public enum Column: Sendable, Equatable {
+        /// The column with this header name.
+        case name(String)
+        /// The column at this 0-based index; a negative one counts from the
+        /// end (-1 is the last column).
+        case index(Int)
+    }
+
+    /// Whether the first line names the columns.
+    public enum Header: String, Sendable, CaseIterable {
+        /// A header when any of the first line's feature fields is not a
+        /// number (always when the label column is given by name).
+        case auto
+        /// The first line is a header.
+        case present
+        /// The first line is data.
+        case absent
+    }
+
+    /// How to read a file.
+    public struct Options: Sendable, Equatable {
+        /// The label column; the last column when nil.
+        public var labelColumn: Column?
+        public var header: Header
+        /// The field separator: `,` by default; `;` and tab are common too.
+        public var delimiter: Character
+        /// How label fields become class indices.
+        public var labels: ClassLabels
+
+        public init(labelColumn: Column? = nil, header: Header = .auto, delimiter: Character = ",", labels: ClassLabels = .automatic) {
+            self.labelColumn = labelColumn
+            self.header = header
+            self.delimiter = delimiter
+            self.labels = labels
+        }
+    }
+
+    /// Reads the CSV file at `path`.
+    ///
+    /// - Throws: ``DataError`` naming `path`, and the line for a fault in one
+    ///   row: an empty file, an unknown label column, a row with the wrong
+    ///   number of fields, a missing or non-numeric feature, a label that is
+    ///   not a class of `options.labels`, or broken quoting.
+    public static func read(at path: String, options: Options = Options()) throws(DataError) -> TabularDataset {
+        let bytes: [UInt8]
+        do throws(FileReadFailure) {
+            bytes = try FileContents.read(path)
+        } catch {
+            throw DataError(file: path, reason: error.reason)
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw DataError(file: path, reason: "is not UTF-8 text")
+        }
+        return try parse(text, source: path, options: options)
+    }
+
+    /// Reads CSV text already in memory; `source` names it in errors.
+    public static func parse(_ text: String, source: String, options: Options = Options()) throws(DataError) -> TabularDataset {
+        let table = CSVTableBuilder(source: source, options: options)
+        do {
+            let csv = try EnumeratedCSV(string: text, delimiter: .character(options.delimiter), loadColumns: false, rowLimit: 0)
+            try csv.enumerateAsArray(startAt: 0, rowLimit: nil) { fields in table.add(fields) }
+        } catch let error as CSVParseError {
+            let detail = switch error {
+            case .generic(let message), .quotation(let message): message
+            }
+            throw DataError(file: source, line: table.nextLine, reason: "broken quoting (\(detail))")
+        } catch {
+            throw DataError(file: source, reason: "cannot parse: \(error)")
+        }
+        return try table.finish()
+    }
+}

@@ -1,0 +1,49 @@
+extension TabularDataset {
+    /// Splits the samples into a training and a test part, holding out
+    /// `testFraction` of each class (rounded; at least one of every class
+    /// with two samples or more, never all of one), so that a file sorted by
+    /// class still tests every class in its proportion.
+    ///
+    /// The choice depends on `seed` alone. The training part comes shuffled,
+    /// so that a validation split taken from its end is a random one too; the
+    /// test part keeps the file's order.
+    ///
+    /// - Parameter testFraction: in (0, 1); values outside are clamped.
+    /// - Throws: ``DataError`` naming `source` when either part would be empty.
+    public func split(
+        testFraction: Double, seed: UInt64, source: String = "in-memory table"
+    ) throws(DataError) -> (training: TabularDataset, test: TabularDataset) {
+        let fraction = min(max(testFraction, 0), 1)
+        var byClass: [Int: [Int]] = [:]
+        for (row, label) in labels.enumerated() { byClass[label, default: []].append(row) }
+
+        var generator = SeededGenerator(seed: seed)
+        var trainingRows: [Int] = [], testRows: [Int] = []
+        for label in byClass.keys.sorted() {
+            var rows = byClass[label] ?? []
+            Self.shuffle(&rows, using: &generator)
+            let wanted = Int((Double(rows.count) * fraction).rounded())
+            let held = rows.count < 2 ? 0 : min(max(wanted, 1), rows.count - 1)
+            testRows += rows[..<held]
+            trainingRows += rows[held...]
+        }
+        guard !trainingRows.isEmpty, !testRows.isEmpty else {
+            throw DataError(
+                file: source,
+                reason: "its \(count) samples are too few to hold out a test part of \(testFraction) and still train")
+        }
+        testRows.sort()
+        Self.shuffle(&trainingRows, using: &generator)
+        return (rows(trainingRows), rows(testRows))
+    }
+
+    /// Fisher–Yates, a uniform index from the top 32 bits (Lemire's
+    /// multiply-shift), as the trainer shuffles its sample order.
+    private static func shuffle(_ values: inout [Int], using generator: inout SeededGenerator) {
+        guard values.count > 1 else { return }
+        for i in stride(from: values.count - 1, to: 0, by: -1) {
+            let j = Int(((generator.next() >> 32) &* UInt64(i + 1)) >> 32)
+            values.swapAt(i, j)
+        }
+    }
+}
