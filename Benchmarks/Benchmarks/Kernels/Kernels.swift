@@ -123,9 +123,10 @@ let benchmarks: @Sendable () -> Void = {
 
     // MARK: bfloat16 products (--precision bf16), on every path this CPU has
 
-    // The three products of the first layer at B = 64, operands already in
-    // their pair layouts, and a 2048³ square product: the rate the kernel
-    // reaches when shape is no excuse, to hold the layer rates against.
+    // The first layer's forward product and weight gradient and the second
+    // layer's input gradient at B = 64, operands already in their pair
+    // layouts (scripts/bf16-epochs --kernels holds them against PyTorch's
+    // 2048³ bf16 matmul on the same core).
     let paths: [(name: String, path: Int32)] = [("portable", ANN_BF16_PORTABLE), ("avx512-bf16", ANN_BF16_AVX512), ("amx", ANN_BF16_AMX)]
         .map { ($0.0, Int32($0.1)) }.filter { $0.path <= ann_bf16_path() }
     let products: [(name: String, M: Int, K: Int, N: Int)] = [

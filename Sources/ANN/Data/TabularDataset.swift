@@ -3,7 +3,7 @@
 /// columns and classes readable again.
 ///
 /// Turn it into what a ``Trainer`` takes with ``dataset()``; split it with
-/// ``split(testFraction:seed:)`` and scale it with ``FeatureScaling``.
+/// ``split(testFraction:seed:source:)`` and scale it with ``FeatureScaling``.
 public struct TabularDataset: Sendable, Equatable {
     /// `count × featureCount` features, row-major.
     public var features: [Float]

@@ -8,7 +8,10 @@ extension TabularDataset {
     /// so that a validation split taken from its end is a random one too; the
     /// test part keeps the file's order.
     ///
-    /// - Parameter testFraction: in (0, 1); values outside are clamped.
+    /// - Parameters:
+    ///   - testFraction: in (0, 1); values outside are clamped.
+    ///   - seed: chooses the held-out samples, independently of training's seed.
+    ///   - source: the data's name in error messages.
     /// - Throws: ``DataError`` naming `source` when either part would be empty.
     public func split(
         testFraction: Double, seed: UInt64, source: String = "in-memory table"
