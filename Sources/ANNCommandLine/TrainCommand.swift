@@ -245,7 +245,7 @@ public struct TrainCommand: ParsableCommand {
     private func prepare(group: (any ProcessGroup)?, processesHere: Int, reporter: ProgressReporter?) throws -> Setup {
         let givenLayers = try layers.map { text throws(UsageError) in try Self.parseLayers(text) }
         try data.checkCombination()
-        let (model, initial) = try startingPoint(givenLayers: givenLayers)
+        let (model, initial, modelClassNames) = try startingPoint(givenLayers: givenLayers)
         if !data.isTabular, model == nil {
             // The network is checked before 60,000 images are read.
             _ = try architecture(layerSizes: givenLayers ?? Self.parseLayers(Self.idxLayers))
@@ -256,7 +256,7 @@ public struct TrainCommand: ParsableCommand {
         let training: Dataset, test: Dataset, imageShape: [Int]?, table: TabularData?
         let layerSizes: [Int], loaded: String
         if data.isTabular {
-            let tables = try data.loadTables(validationSize: settings.validationSize)
+            let tables = try data.loadTables(validationSize: settings.validationSize, classNames: modelClassNames)
             layerSizes = try model?.layerSizes ?? Self.tabularLayers(givenLayers, for: tables)
             (training, test, imageShape, table) = (tables.training, tables.test, nil, tables)
             loaded = "(\(tables.featureCount) features, \(tables.classCount) classes) from \(tables.source)"
@@ -329,8 +329,12 @@ public struct TrainCommand: ParsableCommand {
 
     /// The network to train: the flags' architecture, or with --init the
     /// model's, with its weights (the flags may only repeat what it holds).
-    private func startingPoint(givenLayers sizes: [Int]?) throws -> (architecture: NetworkArchitecture?, network: Network?) {
-        guard let initialModel else { return (nil, nil) }
+    /// `classNames`: the names a table's labels had when the model was
+    /// saved (`--save` keeps them), which number this run's labels alike.
+    private func startingPoint(
+        givenLayers sizes: [Int]?
+    ) throws -> (architecture: NetworkArchitecture?, network: Network?, classNames: [String]?) {
+        guard let initialModel else { return (nil, nil, nil) }
         if resume {
             throw UsageError(
                 flag: "--init",
@@ -341,7 +345,13 @@ public struct TrainCommand: ParsableCommand {
                 flag: "--initialization",
                 reason: "\(initialization.rawValue) has nothing to initialise: with --init the weights come from \(initialModel)")
         }
-        let network = try Network.load(from: initialModel)
+        if data.isTabular, let method = data.normalize, method != .none {
+            throw UsageError(
+                flag: "--normalize",
+                reason: "\(method.rawValue) would scale the features a second time: the model of --init takes raw features (a saved model has its scaling folded into its first layer); leave --normalize out")
+        }
+        let file = try SafeTensors.read(from: initialModel)
+        let network = try Network(file, source: initialModel)
         let model = network.architecture
         // Loading takes any values; training from a NaN would stop at its
         // first step as if the learning rate were to blame.
@@ -367,7 +377,7 @@ public struct TrainCommand: ParsableCommand {
                     reason: "\(given) contradicts the model of --init: \(initialModel) has \(held) (leave \(flag) out to take the model's)")
             }
         }
-        return (model, network)
+        return (model, network, try ModelClassNames.decode(file, source: initialModel))
     }
 
 
@@ -380,10 +390,10 @@ public struct TrainCommand: ParsableCommand {
                 flag: "--layers",
                 reason: "the input size \(first) does not match the \(table.featureCount) features per sample of \(table.source) (leave --layers out to size the network from the data)")
         }
-        if given.count > 1, let last = given.last, last != max(table.classCount, 2) {
+        if given.count > 1, let last = given.last, last < max(table.classCount, 2) {
             throw UsageError(
                 flag: "--layers",
-                reason: "the output size \(last) does not match the \(table.classCount) classes of \(table.source) (leave --layers out to size the network from the data)")
+                reason: "the output size \(last) is too narrow for the \(table.classCount) classes of \(table.source) (leave --layers out to size the network from the data)")
         }
         return given
     }

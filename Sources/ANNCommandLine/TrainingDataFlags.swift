@@ -95,14 +95,21 @@ struct TrainingDataFlags: ParsableArguments {
 
     /// Reads the training and test tables, splits and scales them.
     /// `validationSize`: samples at the end of the training part that the
-    /// scaling statistics must not see.
-    func loadTables(validationSize: Int) throws -> TabularData {
+    /// scaling statistics must not see. `classNames`: the class names of a
+    /// model training starts from (--init), which number CSV labels as they
+    /// were numbered for it.
+    func loadTables(validationSize: Int, classNames: [String]? = nil) throws -> TabularData {
         try checkCombination()
         let training: TabularDataset, trainingSource: String
         if let trainCsv {
-            training = try CSVDataset.read(at: trainCsv, options: table.options(labels: .automatic))
+            training = try CSVDataset.read(at: trainCsv, options: table.options(labels: classNames.map { .names($0) } ?? .automatic))
             trainingSource = trainCsv
         } else if let trainFeatures, let trainLabels {
+            if classNames != nil {
+                throw UsageError(
+                    flag: "--train-labels",
+                    reason: "are class indices, but the model of --init numbers named classes; train it on the CSV file its names come from")
+            }
             training = try TabularDataset(numPyFeatures: trainFeatures, labels: trainLabels)
             trainingSource = trainFeatures
         } else {
@@ -123,6 +130,11 @@ struct TrainingDataFlags: ParsableArguments {
             (trainPart, test) = try training.split(testFraction: fraction, seed: seed, source: trainingSource)
             testSource = trainingSource
             notes.append("test set: \(test.count) samples, \(Self.percent(fraction)) of each class of \(trainingSource) held out (split seed \(seed)); the rest train in a shuffled order")
+        }
+        if validationSize > 0, testCsv != nil || testFeatures != nil {
+            // The validation split is the training part's tail: not one class of a sorted file.
+            trainPart = trainPart.shuffled(seed: 1)
+            notes.append("the training file trains in a shuffled order (seed 1), so that the validation split is a random \(validationSize) samples")
         }
         guard test.featureCount == training.featureCount else {
             throw DataError(

@@ -489,7 +489,7 @@ AMX_TARGET static void amx_store_transposed(const bf16_product *p, int r0, int c
 AMX_TARGET static void amx_block(const bf16_product *p, int r0, int c0, int two_rows, int two_cols,
                                  amx_tail *tail, float out[32][32]) {
     size_t a_stride = (size_t)p->pairs * 4, b_stride = (size_t)p->N * 4;
-    const uint32_t *a0 = p->A + (size_t)r0 * p->pairs, *a1 = a0 + (size_t)16 * p->pairs;
+    const uint32_t *a0 = p->A + (size_t)r0 * p->pairs, *a1 = two_rows ? a0 + (size_t)16 * p->pairs : a0;
     _tile_zero(0);
     _tile_zero(1);
     _tile_zero(2);
@@ -511,8 +511,8 @@ AMX_TARGET static void amx_block(const bf16_product *p, int r0, int c0, int two_
         }
     }
     if (whole < p->pairs) {
+        // `tail` was zeroed once per call: these copies rewrite the same words each time.
         int left = p->pairs - whole, width = two_cols ? 32 : 16;
-        memset(tail, 0, sizeof *tail);
         for (int h = 0; h <= two_rows; h++)
             for (int r = 0; r < 16; r++)
                 memcpy(tail->a[h][r], p->A + (size_t)(r0 + 16 * h + r) * p->pairs + whole, (size_t)left * 4);
@@ -552,6 +552,7 @@ AMX_TARGET static void amx_columns(const bf16_product *p, int c0, int c1) {
     if (rows > 0 && vectors_end > c0) {
         amx_tail tail;
         float out[32][32];
+        memset(&tail, 0, sizeof tail);
         amx_configure();
         for (int r = 0; r < rows; r += 32)
             for (int c = c0; c < vectors_end; c += 32)

@@ -40,6 +40,15 @@ extension TabularDataset {
         return (rows(trainingRows), rows(testRows))
     }
 
+    /// The samples in an order that depends on `seed` alone, so that a
+    /// validation split taken from the end of a file sorted by class is a
+    /// random one.
+    public func shuffled(seed: UInt64) -> TabularDataset {
+        var order = Array(0..<count), generator = SeededGenerator(seed: seed)
+        Self.shuffle(&order, using: &generator)
+        return rows(order)
+    }
+
     /// Fisher–Yates, a uniform index from the top 32 bits (Lemire's
     /// multiply-shift), as the trainer shuffles its sample order.
     private static func shuffle(_ values: inout [Int], using generator: inout SeededGenerator) {

@@ -60,8 +60,11 @@ public final class TrainingSession: Sendable {
         TrainingThread.start(
             TrainerHandoff(trainer: trainer), training: training, test: test, checkpoints: checkpoints, stop: stop,
             progress: { continuation.yield($0) },
-            finished: { result in
-                continuation.finish()
+            // The stream is held until the run ends: a stream dropped with
+            // the session would end as cancelled, and stop a run nobody
+            // watches, which must go on.
+            finished: { [events] result in
+                withExtendedLifetime(events) { continuation.finish() }
                 outcome.finish(result)
             })
     }

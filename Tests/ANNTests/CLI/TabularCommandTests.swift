@@ -137,8 +137,8 @@ struct TabularCommandTests {
         [
             (["--train-csv", csv, "--layers", "15,8,4"],
              "--layers: the input size 15 does not match the 16 features per sample of \(csv) (leave --layers out to size the network from the data)"),
-            (["--train-csv", csv, "--layers", "16,8,5"],
-             "--layers: the output size 5 does not match the 4 classes of \(csv) (leave --layers out to size the network from the data)"),
+            (["--train-csv", csv, "--layers", "16,8,3"],
+             "--layers: the output size 3 is too narrow for the 4 classes of \(csv) (leave --layers out to size the network from the data)"),
             (["--train-csv", csv, "--test-csv", csv, "--test-fraction", "0.3"],
              "--test-fraction: holds out part of the training data when no test file is given, but one is"),
             (["--train-csv", csv, "--test-fraction", "1"], "--test-fraction: must lie between 0 and 1, both excluded (got 1.0)"),
@@ -188,5 +188,28 @@ struct TabularCommandTests {
         let unknownClass = try AnnCommand.run(["train", "--train-csv", csv, "--test-csv", unknown])
         #expect(unknownClass.status == 65)
         #expect(unknownClass.standardError == "ann: error: \(unknown) line 2: label 'south-east' is not one of the training classes (east, north, south, west)\n")
+    }
+
+    @Test("--init on a table: labels numbered by the model's class names; --normalize refused; a wider output allowed")
+    func initFromTableModel() throws {
+        let directory = try ScratchDirectory()
+        let csv = try writeSmallCSV(to: directory)
+        let model = directory.file("model.safetensors")
+        let first = try AnnCommand.run(["train", "--train-csv", csv, "--label-column", "kind", "--epochs", "5", "--save", model])
+        #expect(first.status == 0, "\(first.standardError)")
+        // Only two of the four classes: numbered by the file alone, they would be 0 and 1.
+        let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
+        let subset = try directory.writeRaw(
+            "subset.csv", Array(([lines[0]] + lines.dropFirst().filter { $0.hasSuffix(",south") || $0.hasSuffix(",west") })
+                .joined(separator: "\n").utf8))
+        let flags = ["train", "--train-csv", subset, "--label-column", "kind", "--epochs", "1", "--init", model]
+        let resumed = try AnnCommand.run(flags)
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        #expect(resumed.standardOutput.contains("classes: 0 east, 1 north, 2 south, 3 west"))
+        let scaled = try AnnCommand.run(flags + ["--normalize", "standard"])
+        #expect(scaled.status == 64)
+        #expect(scaled.standardError.contains("--normalize: standard would scale the features a second time"))
+        let wider = try AnnCommand.run(["train", "--train-csv", csv, "--label-column", "kind", "--epochs", "1", "--layers", "16,8,6"])
+        #expect(wider.status == 0, "\(wider.standardError)")
     }
 }
