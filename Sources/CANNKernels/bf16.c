@@ -172,15 +172,17 @@ typedef struct {
     const uint32_t *A, *B;
     const float *bias, *gate;
     int M, N, pairs, activation;
-    // C is written transposed, (N, M), the bias running along A's rows.
-    int transposed;
+    // C is written transposed, (N, M), the bias running along A's rows;
+    // `ldc` is then C's row stride (the whole product's M, when a thread
+    // takes a band of A's rows).
+    int transposed, ldc;
 } bf16_product;
 
 // C[r, c] from its sum: + bias, then the activation; or ⊙ g'(gate).
 ANN_INLINE void finish(const bf16_product *p, int r, int c, float sum) {
     if (p->transposed) {
         float v = sum + (p->bias ? p->bias[r] : 0.0f);
-        p->C[(size_t)c * p->M + r] = p->activation != ANN_IDENTITY ? ann_activate(p->activation, v) : v;
+        p->C[(size_t)c * p->ldc + r] = p->activation != ANN_IDENTITY ? ann_activate(p->activation, v) : v;
         return;
     }
     size_t at = (size_t)r * p->N + c;
@@ -476,7 +478,7 @@ AMX_TARGET static void amx_store_transposed(const bf16_product *p, int r0, int c
             int column = r0 + 16 * hr;
             __m512 bias = p->bias ? _mm512_loadu_ps(p->bias + column) : _mm512_setzero_ps();
             for (int b = 0; b < 16; b++) {
-                float *row = p->C + (size_t)(c0 + 16 * hc + b) * p->M + column;
+                float *row = p->C + (size_t)(c0 + 16 * hc + b) * p->ldc + column;
                 __m512 v = _mm512_add_ps(_mm512_loadu_ps(turned[b]), bias);
                 if (p->activation == ANN_RELU) v = _mm512_max_ps(v, _mm512_setzero_ps());
                 _mm512_storeu_ps(row, v);
@@ -645,22 +647,51 @@ static columns_worker worker_for(int path) {
 }
 
 static void run_product(bf16_product p, int path, int threads) {
-    int N = p.N;
     columns_worker work = worker_for(path);
+#if HAS_AMX_PATH
+    int rows_first = work == amx_columns;
+#else
+    int rows_first = 0;
+#endif
     if (threads <= 1) {
-        work(&p, 0, N);
+        work(&p, 0, p.N);
         return;
     }
     uint64_t mode = ann_fp_mode();
     #pragma omp parallel num_threads(threads)
     {
         uint64_t ownMode = ann_team_adopt_fp_mode(mode);
-        // Shares of whole 16-column vectors, so that a thread's tiles are
-        // those one thread would run.
-        size_t first, last, vectors = ((size_t)N + 15) / 16;
-        ann_team_share(vectors, &first, &last);
-        size_t end = last * 16 < (size_t)N ? last * 16 : (size_t)N;
-        if (first * 16 < end) work(&p, (int)(first * 16), (int)end);
+        size_t first, last;
+        if (p.transposed || (rows_first && p.M >= 32 * threads)) {
+            // Bands of 16 rows of A where there are two a thread or more: a
+            // thread then reads only its rows of A and writes only its rows
+            // of C, much as the layouts that made them shared their rows,
+            // rather than pulling half its operands from another core's
+            // cache (AMX, 2 threads, Emerald Rapids: an epoch 11% faster;
+            // the other paths, unmeasured, keep columns). A transposed
+            // product (a forward pass, A the weights) always.
+            ann_team_share(((size_t)p.M + 15) / 16, &first, &last);
+            int r0 = (int)first * 16, r1 = (int)last * 16 < p.M ? (int)last * 16 : p.M;
+            if (r0 < r1) {
+                bf16_product band = p;
+                band.A += (size_t)r0 * p.pairs;
+                if (p.transposed) {
+                    band.C += r0;
+                    if (band.bias) band.bias += r0;
+                } else {
+                    band.C += (size_t)r0 * p.N;
+                    if (band.gate) band.gate += (size_t)r0 * p.N;
+                }
+                band.M = r1 - r0;
+                work(&band, 0, p.N);
+            }
+        } else {
+            // Shares of whole 16-column vectors, so that a thread's tiles are
+            // those one thread would run.
+            ann_team_share(((size_t)p.N + 15) / 16, &first, &last);
+            size_t end = last * 16 < (size_t)p.N ? last * 16 : (size_t)p.N;
+            if (first * 16 < end) work(&p, (int)(first * 16), (int)end);
+        }
         ann_team_restore_fp_mode(ownMode, mode);
     }
 }
@@ -676,7 +707,8 @@ void ann_gemm_bf16(float *C, const uint32_t *A, const uint32_t *B, const float *
 void ann_gemm_bf16_transposed(float *C, const uint32_t *A, const uint32_t *B, const float *bias, int M, int N,
                               int pairs, int activation, int path, int threads) {
     bf16_product p = {
-        .C = C, .A = A, .B = B, .bias = bias, .M = M, .N = N, .pairs = pairs, .activation = activation, .transposed = 1,
+        .C = C, .A = A, .B = B, .bias = bias, .M = M, .N = N, .pairs = pairs, .activation = activation,
+        .transposed = 1, .ldc = M,
     };
     run_product(p, path, threads);
 }

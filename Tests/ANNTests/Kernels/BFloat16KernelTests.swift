@@ -139,6 +139,7 @@ struct BFloat16KernelTests {
         var A = [UInt32](repeating: 0, count: M * pairs), B = [UInt32](repeating: 0, count: pairs * N)
         ann_bf16_pairs_along_rows(&A, randomFloats(M * K, seed: 8), Int32(M), Int32(K), 1)
         ann_bf16_pairs_down_columns(&B, randomFloats(K * N, seed: 9), Int32(K), Int32(N), 1)
+        let bias = randomFloats(M, seed: 10)
         for path in bf16Paths {
             func run(_ threads: Int32) -> [Float] {
                 var C = [Float](repeating: 0, count: M * N)
@@ -147,6 +148,14 @@ struct BFloat16KernelTests {
             }
             let one = run(1)
             #expect(run(2) == one && run(3) == one, "path \(path)")
+            // The transposed form, whose threads take bands of A's rows.
+            func runTransposed(_ threads: Int32) -> [Float] {
+                var C = [Float](repeating: 0, count: M * N)
+                ann_gemm_bf16_transposed(&C, A, B, bias, Int32(M), Int32(N), Int32(pairs), Int32(ANN_RELU), path, threads)
+                return C
+            }
+            let oneTransposed = runTransposed(1)
+            #expect(runTransposed(2) == oneTransposed && runTransposed(3) == oneTransposed, "path \(path), transposed")
         }
     }
 }
