@@ -24,7 +24,7 @@ extension TabularDataset {
         var trainingRows: [Int] = [], testRows: [Int] = []
         for label in byClass.keys.sorted() {
             var rows = byClass[label] ?? []
-            Self.shuffle(&rows, using: &generator)
+            generator.shuffle(&rows)
             let wanted = Int((Double(rows.count) * fraction).rounded())
             let held = rows.count < 2 ? 0 : min(max(wanted, 1), rows.count - 1)
             testRows += rows[..<held]
@@ -36,7 +36,7 @@ extension TabularDataset {
                 reason: "its \(count) samples are too few to hold out a test part of \(testFraction) and still train")
         }
         testRows.sort()
-        Self.shuffle(&trainingRows, using: &generator)
+        generator.shuffle(&trainingRows)
         return (rows(trainingRows), rows(testRows))
     }
 
@@ -45,17 +45,7 @@ extension TabularDataset {
     /// random one.
     public func shuffled(seed: UInt64) -> TabularDataset {
         var order = Array(0..<count), generator = SeededGenerator(seed: seed)
-        Self.shuffle(&order, using: &generator)
+        generator.shuffle(&order)
         return rows(order)
-    }
-
-    /// Fisher–Yates, a uniform index from the top 32 bits (Lemire's
-    /// multiply-shift), as the trainer shuffles its sample order.
-    private static func shuffle(_ values: inout [Int], using generator: inout SeededGenerator) {
-        guard values.count > 1 else { return }
-        for i in stride(from: values.count - 1, to: 0, by: -1) {
-            let j = Int(((generator.next() >> 32) &* UInt64(i + 1)) >> 32)
-            values.swapAt(i, j)
-        }
     }
 }

@@ -46,6 +46,21 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
         Float(next() >> 40) * (2.0 / 16_777_216.0) - 1.0
     }
 
+    /// Fisher–Yates from the last element down, the index for element i
+    /// uniform in 0...i from the top 32 bits of a draw (Lemire's
+    /// multiply-shift): the trainer's sample order, as "Reproducing a run"
+    /// documents it, and the held-out split of a table.
+    mutating func shuffle<Elements: MutableCollection & RandomAccessCollection>(
+        _ elements: inout Elements
+    ) where Elements.Index == Int {
+        let first = elements.startIndex, count = elements.count
+        guard count > 1 else { return }
+        for i in stride(from: count - 1, to: 0, by: -1) {
+            let j = Int(((next() >> 32) &* UInt64(i + 1)) >> 32)
+            elements.swapAt(first + i, first + j)
+        }
+    }
+
     /// Whether two generators will produce the same sequence from here on.
     public static func == (a: SeededGenerator, b: SeededGenerator) -> Bool {
         a.state == b.state

@@ -655,12 +655,8 @@ public final class Trainer {
     }
 
     static func shuffle(_ values: UnsafeMutablePointer<Int32>, count: Int, using generator: inout SeededGenerator) {
-        guard count > 1 else { return }
-        for i in stride(from: count - 1, to: 0, by: -1) {
-            // A uniform index in 0...i from the top 32 bits (Lemire's multiply-shift).
-            let j = Int(((generator.next() >> 32) &* UInt64(i + 1)) >> 32)
-            (values[i], values[j]) = (values[j], values[i])
-        }
+        var order = UnsafeMutableBufferPointer(start: values, count: count)
+        generator.shuffle(&order)
     }
 
     /// Names the settings that differ, one by one, but the thread count.
