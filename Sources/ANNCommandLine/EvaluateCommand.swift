@@ -44,10 +44,16 @@ struct EvaluateCommand: ParsableCommand {
             if threads < 1 { throw UsageError(flag: "--threads", reason: "must be at least 1 (got \(threads))") }
             let file = try SafeTensors.read(from: model)
             let network = try Network(file, source: model)
-            let (test, inputs) = try loadTestSet(classNames: ModelClassNames.decode(file, source: model))
+            let test = try loadTestSet(classNames: ModelClassNames.decode(file, source: model))
             let matrix = try network.evaluate(on: test, threads: threads, subnormals: subnormals)
             FileHandleOutput.standardOutput.write(EvaluationReport.render(matrix))
             if let probabilities {
+                // The inputs as floats, made only when asked for (31 MB for MNIST's test set).
+                let inputs: [Float]
+                switch test.features {
+                case .bytes(let bytes, let scale): inputs = bytes.map { Float($0) * scale }
+                case .floats(let floats): inputs = floats
+                }
                 let outputs = network.predict(batch: inputs, count: test.count, subnormals: subnormals)
                 let file = SafeTensors(tensors: [
                     Tensor(name: "probabilities", shape: [test.count, network.architecture.outputSize], values: outputs),
@@ -64,8 +70,8 @@ struct EvaluateCommand: ParsableCommand {
         }
     }
 
-    /// The test set and its inputs as the network takes them.
-    private func loadTestSet(classNames: [String]?) throws -> (Dataset, [Float]) {
+    /// The test set, its inputs as the network takes them.
+    private func loadTestSet(classNames: [String]?) throws -> Dataset {
         try TrainingDataFlags.checkPair("--test-features", testFeatures, "--test-labels", testLabels)
         if testCsv != nil && testFeatures != nil {
             throw UsageError(flag: "--test-csv", reason: "give either --test-csv or --test-features with --test-labels, not both")
@@ -81,9 +87,8 @@ struct EvaluateCommand: ParsableCommand {
             tabular = try TabularDataset(numPyFeatures: testFeatures, labels: testLabels)
         } else {
             let directory = IDXDataDirectory(path: dataDir ?? IDXDataDirectory.defaultPath())
-            let test = try directory.loadTestSet()
-            return (Dataset(test), test.pixels.map { Float($0) * (Float(1) / 255) })
+            return Dataset(try directory.loadTestSet())
         }
-        return (try tabular.dataset(), tabular.features)
+        return try tabular.dataset()
     }
 }
