@@ -90,12 +90,13 @@ final class ProgressReporter {
 
     func finish(
         summary: TrainingSummary, architecture: NetworkArchitecture, settings: TrainingConfiguration,
-        command: TrainCommand, loadSeconds: Double
+        command: TrainCommand, dataSource: String, loadSeconds: Double
     ) {
         let testAccuracy = summary.epochs.last?.testAccuracy
         if json {
             output.write(JSONLine.encode(SummaryLine(
-                summary: summary, architecture: architecture, settings: settings, loadSeconds: loadSeconds)) + "\n")
+                summary: summary, architecture: architecture, settings: settings, command: command,
+                dataSource: dataSource, loadSeconds: loadSeconds)) + "\n")
             return
         }
         var line = "done: \(summary.stopReason) after \(summary.epochs.count) epoch\(summary.epochs.count == 1 ? "" : "s")"
@@ -167,6 +168,12 @@ struct SummaryLine: Encodable {
         let subnormals: String
         let precision: String
         let shards: Int
+        /// The IDX folder or the training table.
+        let data: String
+        /// `--normalize`, for a table.
+        let normalize: String?
+        /// `--init`'s model.
+        let initial_weights: String?
     }
 
     let type = "summary"
@@ -182,7 +189,10 @@ struct SummaryLine: Encodable {
     let stop_reason: String
     let settings: Settings
 
-    init(summary: TrainingSummary, architecture: NetworkArchitecture, settings: TrainingConfiguration, loadSeconds: Double) {
+    init(
+        summary: TrainingSummary, architecture: NetworkArchitecture, settings: TrainingConfiguration,
+        command: TrainCommand, dataSource: String, loadSeconds: Double
+    ) {
         test_accuracy = summary.epochs.last?.testAccuracy
         training_seconds = summary.trainingSeconds
         load_seconds = loadSeconds
@@ -199,6 +209,7 @@ struct SummaryLine: Encodable {
             lr: settings.learningRate, schedule: settings.schedule.rawValue, momentum: settings.momentum,
             l1: settings.l1, l2: settings.l2, seed: settings.seed, validation_size: settings.validationSize,
             target_accuracy: settings.targetAccuracy, patience: settings.patience,
-            subnormals: settings.subnormals.rawValue, precision: settings.precision.rawValue, shards: summary.plan.shards)
+            subnormals: settings.subnormals.rawValue, precision: settings.precision.rawValue, shards: summary.plan.shards,
+            data: dataSource, normalize: command.data.normalize?.rawValue, initial_weights: command.initialModel)
     }
 }

@@ -221,7 +221,8 @@ public struct TrainCommand: ParsableCommand {
             try writeReport(to: report, summary: summary, setup: setup)
         }
         reporter.finish(
-            summary: summary, architecture: setup.architecture, settings: settings, command: self, loadSeconds: loadSeconds)
+            summary: summary, architecture: setup.architecture, settings: settings, command: self,
+            dataSource: dataSource(setup), loadSeconds: loadSeconds)
     }
 
     /// What a run needs once its flags, data and checkpoint are read.
@@ -381,6 +382,11 @@ public struct TrainCommand: ParsableCommand {
     }
 
 
+    /// The IDX folder or the training table, for the summary and the report.
+    private func dataSource(_ setup: Setup) -> String {
+        setup.table?.source ?? data.dataDir ?? IDXDataDirectory.defaultPath()
+    }
+
     /// A table's layer sizes: --layers when given, its ends matching the
     /// data, else one hidden layer between the features and the classes.
     private static func tabularLayers(_ given: [Int]?, for table: TabularData) throws(UsageError) -> [Int] {
@@ -434,12 +440,13 @@ public struct TrainCommand: ParsableCommand {
         let (activation, output, loss) = (architecture.activation, architecture.output, architecture.loss)
         var start: [(String, String)] = []
         if let initialModel { start = [("initial weights", initialModel)] }
+        if let normalize = data.normalize { start.append(("normalize", normalize.rawValue)) }
         let page = TrainingReportPage(
             title: "swift-ann: \(layers) \(activation.rawValue) on \(test.count) test samples",
             epochs: summary.epochs,
             confusion: try network.evaluate(on: test, threads: settings.threads, subnormals: settings.subnormals),
             settings: [
-                ("data", setup.table?.source ?? data.dataDir ?? IDXDataDirectory.defaultPath()),
+                ("data", dataSource(setup)),
                 ("layers", layers), ("activation", activation.rawValue), ("output", output.rawValue),
                 ("loss", loss.rawValue), ("epochs", "\(settings.epochs)"), ("batch size", "\(settings.batchSize)"),
                 ("learning rate", "\(settings.learningRate) (\(settings.schedule.rawValue))"),

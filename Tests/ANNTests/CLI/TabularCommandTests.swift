@@ -63,6 +63,13 @@ struct TabularCommandTests {
         ])
         #expect(result.status == 0, "\(result.standardError)")
         #expect(Self.testAccuracy(result) == 1)
+        // The summary names the data and its scaling.
+        let summary = result.standardOutput.split(separator: "\n").last.map(String.init) ?? ""
+        let object = try JSONSerialization.jsonObject(with: Data(summary.utf8)) as? [String: Any]
+        let settings = object?["settings"] as? [String: Any]
+        #expect(settings?["data"] as? String == train.features)
+        #expect(settings?["normalize"] as? String == "minmax")
+        #expect(settings?["initial_weights"] == nil)
     }
 
     @Test("the same seed gives the same weights; the saved model takes raw features and keeps the class names")
