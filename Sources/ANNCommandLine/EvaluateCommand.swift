@@ -72,10 +72,7 @@ struct EvaluateCommand: ParsableCommand {
 
     /// The test set, its inputs as the network takes them.
     private func loadTestSet(classNames: [String]?) throws -> Dataset {
-        try TrainingDataFlags.checkPair("--test-features", testFeatures, "--test-labels", testLabels)
-        if testCsv != nil && testFeatures != nil {
-            throw UsageError(flag: "--test-csv", reason: "give either --test-csv or --test-features with --test-labels, not both")
-        }
+        try TrainingDataFlags.checkTestFiles(csv: testCsv, features: testFeatures, labels: testLabels)
         if let flag = table.firstGiven, testCsv == nil { throw UsageError(flag: flag, reason: "applies to a CSV file (--test-csv)") }
         if dataDir != nil && (testCsv != nil || testFeatures != nil) {
             throw UsageError(flag: "--data-dir", reason: "reads IDX files; leave it out with --test-csv or --test-features")

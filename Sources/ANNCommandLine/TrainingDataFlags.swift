@@ -61,11 +61,8 @@ struct TrainingDataFlags: ParsableArguments {
         if trainCsv != nil && (trainFeatures != nil || trainLabels != nil) {
             throw UsageError(flag: "--train-csv", reason: "give either --train-csv or --train-features with --train-labels, not both")
         }
-        if testCsv != nil && (testFeatures != nil || testLabels != nil) {
-            throw UsageError(flag: "--test-csv", reason: "give either --test-csv or --test-features with --test-labels, not both")
-        }
         try Self.checkPair("--train-features", trainFeatures, "--train-labels", trainLabels)
-        try Self.checkPair("--test-features", testFeatures, "--test-labels", testLabels)
+        try Self.checkTestFiles(csv: testCsv, features: testFeatures, labels: testLabels)
         if trainCsv == nil && trainFeatures == nil {
             throw UsageError(
                 flag: testCsv != nil ? "--test-csv" : "--test-features",
@@ -86,6 +83,15 @@ struct TrainingDataFlags: ParsableArguments {
         if let flag = table.firstGiven, trainCsv == nil, testCsv == nil {
             throw UsageError(flag: flag, reason: "applies to CSV files (--train-csv, --test-csv)")
         }
+    }
+
+    /// A test table is a CSV file or a pair of .npy files, not both (`ann
+    /// train` and `ann evaluate` alike).
+    static func checkTestFiles(csv: String?, features: String?, labels: String?) throws(UsageError) {
+        if csv != nil && (features != nil || labels != nil) {
+            throw UsageError(flag: "--test-csv", reason: "give either --test-csv or --test-features with --test-labels, not both")
+        }
+        try checkPair("--test-features", features, "--test-labels", labels)
     }
 
     static func checkPair(_ first: String, _ firstValue: String?, _ second: String, _ secondValue: String?) throws(UsageError) {

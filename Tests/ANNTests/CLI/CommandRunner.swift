@@ -47,4 +47,33 @@ enum AnnCommand {
             standardOutput: String(decoding: try Data(contentsOf: outputURL), as: UTF8.self),
             standardError: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self))
     }
+
+    /// Runs `ann` and sends it `signal` as soon as training starts (the plan
+    /// line, `network …`, comes just before the first step); returns its exit
+    /// status and what it wrote to stderr.
+    static func runInterrupted(_ arguments: [String], signal: Int32) throws -> (status: Int32, standardError: String) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        // stdout is read as it comes; stderr goes to a file so that it can never fill up and stall the child.
+        let output = Pipe()
+        let errorURL = FileManager.default.temporaryDirectory.appendingPathComponent("ann-err-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errorURL) }
+        let errors = try FileHandle(forWritingTo: errorURL)
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        var seen = ""
+        while !seen.contains("network ") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        kill(process.processIdentifier, signal)
+        _ = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try errors.close()
+        return (process.terminationStatus, String(decoding: try Data(contentsOf: errorURL), as: UTF8.self))
+    }
 }

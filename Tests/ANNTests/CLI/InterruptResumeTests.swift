@@ -19,29 +19,9 @@ struct InterruptResumeTests {
         // Interrupt as soon as training starts (the plan line comes just before the first step).
         let checkpoints = directory.file("checkpoints")
         let resumedModel = directory.file("resumed.safetensors")
-        let process = Process()
-        process.executableURL = AnnCommand.executable
-        process.arguments = Self.flags + data + ["--checkpoint-dir", checkpoints, "--save", resumedModel]
-        // stdout is read as it comes; stderr goes to a file so that it can never fill up and stall the child.
-        let output = Pipe()
-        let errorPath = directory.file("stderr")
-        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        var seen = ""
-        while !seen.contains("network ") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
-        kill(process.processIdentifier, signal)
-        _ = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try errors.close()
-        let message = try String(contentsOfFile: errorPath, encoding: .utf8)
-        #expect(process.terminationStatus == 130)
+        let (status, message) = try AnnCommand.runInterrupted(
+            Self.flags + data + ["--checkpoint-dir", checkpoints, "--save", resumedModel], signal: signal)
+        #expect(status == 130)
         #expect(message.contains("interrupted at epoch"))
         #expect(message.contains("--resume"))
         #expect(!FileManager.default.fileExists(atPath: resumedModel))

@@ -169,28 +169,9 @@ struct TrainInitTests {
         #expect(full.status == 0, "\(full.standardError)")
 
         let checkpoints = directory.file("checkpoints"), resumedModel = directory.file("resumed.safetensors")
-        let process = Process()
-        process.executableURL = AnnCommand.executable
-        process.arguments = flags + ["--init", model, "--checkpoint-dir", checkpoints, "--save", resumedModel]
-        let output = Pipe()
-        let errorPath = directory.file("stderr")
-        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        var seen = ""
-        while !seen.contains("network ") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
-        kill(process.processIdentifier, SIGINT)
-        _ = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try errors.close()
-        let message = try String(contentsOfFile: errorPath, encoding: .utf8)
-        #expect(process.terminationStatus == 130)
+        let (status, message) = try AnnCommand.runInterrupted(
+            flags + ["--init", model, "--checkpoint-dir", checkpoints, "--save", resumedModel], signal: SIGINT)
+        #expect(status == 130)
         let advice = "Resume with the same flags, --resume in place of --init \(model), and "
         let range = try #require(message.range(of: advice), "\(message)")
         let networkFlags = message[range.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)
