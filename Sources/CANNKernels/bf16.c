@@ -236,6 +236,25 @@ ANN_INLINE void portable_tile(const bf16_product *p, int r0, int c0, int MR, int
             for (int j = 0; j < 8 && 8 * v + j < width; j++) finish(p, r0 + r, c0 + 8 * v + j, acc[r][v][j]);
 }
 
+// A tile's sizes as constants: with variable ones the compiler keeps the sums
+// in memory, and the edge tiles (a batch of 64 leaves 4 rows past the last
+// 6) ran several times slower than the rest.
+#define EDGE_CASES(TILE, MR)                                                   \
+    case MR * 8 + 1: TILE(p, r0, c0, MR, 1, width); break;                     \
+    case MR * 8 + 2: TILE(p, r0, c0, MR, 2, width); break;                     \
+    case MR * 8 + 3: TILE(p, r0, c0, MR, 3, width); break;                     \
+    case MR * 8 + 4: TILE(p, r0, c0, MR, 4, width); break;
+#define EDGE_SWITCH(TILE)                                                      \
+    switch (MR * 8 + V) {                                                      \
+        EDGE_CASES(TILE, 1) EDGE_CASES(TILE, 2) EDGE_CASES(TILE, 3)            \
+        EDGE_CASES(TILE, 4) EDGE_CASES(TILE, 5) EDGE_CASES(TILE, 6)            \
+    }
+_Static_assert(BF_ROWS == 6 && BF_VECS == 4, "EDGE_SWITCH lists every tile size");
+
+ANN_INLINE void portable_edge(const bf16_product *p, int r0, int c0, int MR, int V, int width) {
+    EDGE_SWITCH(portable_tile)
+}
+
 // Columns past the last whole vector, one at a time, summed in the same order.
 static void portable_column(const bf16_product *p, int r, int c) {
     float sum = 0.0f;
@@ -257,7 +276,7 @@ static void portable_columns(const bf16_product *p, int c0, int c1) {
             for (int r = m0; r < m1; r += BF_ROWS) {
                 int MR = m1 - r < BF_ROWS ? m1 - r : BF_ROWS;
                 if (MR == BF_ROWS && width == 8 * BF_VECS) portable_tile(p, r, c, BF_ROWS, BF_VECS, width);
-                else portable_tile(p, r, c, MR, (width + 7) / 8, width);
+                else portable_edge(p, r, c, MR, (width + 7) / 8, width);
             }
         }
         for (int r = m0; r < m1; r++)
@@ -323,6 +342,10 @@ BF16_TARGET ANN_INLINE void dpbf16_tile(const bf16_product *p, int r0, int c0, i
         for (int v = 0; v < V; v++) store16(p, r0 + r, c0 + 16 * v, acc[r][v], v + 1 < V ? (__mmask16)0xFFFF : last);
 }
 
+BF16_TARGET static void dpbf16_edge(const bf16_product *p, int r0, int c0, int MR, int V, int width) {
+    EDGE_SWITCH(dpbf16_tile)
+}
+
 BF16_TARGET static void dpbf16_columns(const bf16_product *p, int c0, int c1) {
     for (int m0 = 0; m0 < p->M; m0 += BF_PANEL) {
         int m1 = m0 + BF_PANEL < p->M ? m0 + BF_PANEL : p->M;
@@ -331,7 +354,7 @@ BF16_TARGET static void dpbf16_columns(const bf16_product *p, int c0, int c1) {
             for (int r = m0; r < m1; r += BF_ROWS) {
                 int MR = m1 - r < BF_ROWS ? m1 - r : BF_ROWS;
                 if (MR == BF_ROWS && width == 16 * BF_VECS) dpbf16_tile(p, r, c, BF_ROWS, BF_VECS, width);
-                else dpbf16_tile(p, r, c, MR, (width + 15) / 16, width);
+                else dpbf16_edge(p, r, c, MR, (width + 15) / 16, width);
             }
         }
     }
@@ -567,12 +590,12 @@ AMX_TARGET static void amx_columns(const bf16_product *p, int c0, int c1) {
         int MR = p->M - r < BF_ROWS ? p->M - r : BF_ROWS;
         for (int c = c0; c < vectors_end; c += 16 * BF_VECS) {
             int width = vectors_end - c < 16 * BF_VECS ? vectors_end - c : 16 * BF_VECS;
-            dpbf16_tile(p, r, c, MR, (width + 15) / 16, width);
+            dpbf16_edge(p, r, c, MR, (width + 15) / 16, width);
         }
     }
     if (vectors_end < c1)
         for (int r = 0; r < p->M; r += BF_ROWS)
-            dpbf16_tile(p, r, vectors_end, p->M - r < BF_ROWS ? p->M - r : BF_ROWS, 1, c1 - vectors_end);
+            dpbf16_edge(p, r, vectors_end, p->M - r < BF_ROWS ? p->M - r : BF_ROWS, 1, c1 - vectors_end);
 }
 
 // Linux gives a process the tile registers only once it asks (the state
