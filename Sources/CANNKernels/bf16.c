@@ -213,6 +213,13 @@ ANN_INLINE float bits_to_float(uint32_t bits) {
     return x;
 }
 
+// Out of line: each tile size's copy of the scalar epilogue would be large.
+__attribute__((noinline)) static void portable_finish(const bf16_product *p, int r0, int c0, int MR, int width,
+                                                      float sums[BF_ROWS][8 * BF_VECS]) {
+    for (int r = 0; r < MR; r++)
+        for (int j = 0; j < width; j++) finish(p, r0 + r, c0 + j, sums[r][j]);
+}
+
 ANN_INLINE void portable_tile(const bf16_product *p, int r0, int c0, int MR, int V, int width) {
     ann_vf8 acc[BF_ROWS][BF_VECS];
     for (int r = 0; r < MR; r++)
@@ -231,9 +238,10 @@ ANN_INLINE void portable_tile(const bf16_product *p, int r0, int c0, int MR, int
             for (int v = 0; v < V; v++) acc[r][v] = acc[r][v] + a0 * even[v] + a1 * odd[v];
         }
     }
+    float sums[BF_ROWS][8 * BF_VECS];
     for (int r = 0; r < MR; r++)
-        for (int v = 0; v < V; v++)
-            for (int j = 0; j < 8 && 8 * v + j < width; j++) finish(p, r0 + r, c0 + 8 * v + j, acc[r][v][j]);
+        for (int v = 0; v < V; v++) memcpy(&sums[r][8 * v], &acc[r][v], sizeof acc[r][v]);
+    portable_finish(p, r0, c0, MR, width, sums);
 }
 
 // A tile's sizes as constants: with variable ones the compiler keeps the sums
@@ -293,14 +301,23 @@ static void portable_columns(const bf16_product *p, int c0, int c1) {
 
 // The epilogue of `finish`, 16 columns at a time; tanh and sigmoid, which
 // need exp, one value at a time.
+// Out of line: the tiles unroll their stores, and these would be copied into each.
+BF16_TARGET __attribute__((noinline)) static void store16_transposed(const bf16_product *p, int r, int c, __m512 sum,
+                                                                     __mmask16 mask) {
+    float lanes[16];
+    _mm512_storeu_ps(lanes, sum);
+    for (int j = 0; j < 16; j++)
+        if (mask >> j & 1) finish(p, r, c + j, lanes[j]);
+}
+
+__attribute__((noinline)) static void activate16(const bf16_product *p, size_t at, __mmask16 mask) {
+    for (int j = 0; j < 16; j++)
+        if (mask >> j & 1) p->C[at + j] = ann_activate(p->activation, p->C[at + j]);
+}
+
 BF16_TARGET ANN_INLINE void store16(const bf16_product *p, int r, int c, __m512 sum, __mmask16 mask) {
-    if (p->transposed) {  // only the edges of AMX's tiles come here
-        float lanes[16];
-        _mm512_storeu_ps(lanes, sum);
-        for (int j = 0; j < 16; j++)
-            if (mask >> j & 1) finish(p, r, c + j, lanes[j]);
-        return;
-    }
+    if (p->transposed) return store16_transposed(p, r, c, sum, mask);  // only the edges of AMX's tiles
+
     size_t at = (size_t)r * p->N + c;
     if (p->gate) {
         __m512 g = _mm512_maskz_loadu_ps(mask, p->gate + at), slope;
@@ -316,9 +333,7 @@ BF16_TARGET ANN_INLINE void store16(const bf16_product *p, int r, int c, __m512 
     __m512 v = p->bias ? _mm512_add_ps(sum, _mm512_maskz_loadu_ps(mask, p->bias + c)) : sum;
     if (p->activation == ANN_RELU) v = _mm512_max_ps(v, _mm512_setzero_ps());
     _mm512_mask_storeu_ps(p->C + at, mask, v);
-    if (p->activation == ANN_TANH || p->activation == ANN_SIGMOID)
-        for (int j = 0; j < 16; j++)
-            if (mask >> j & 1) p->C[at + j] = ann_activate(p->activation, p->C[at + j]);
+    if (p->activation == ANN_TANH || p->activation == ANN_SIGMOID) activate16(p, at, mask);
 }
 
 BF16_TARGET ANN_INLINE void dpbf16_tile(const bf16_product *p, int r0, int c0, int MR, int V, int width) {
@@ -338,7 +353,12 @@ BF16_TARGET ANN_INLINE void dpbf16_tile(const bf16_product *p, int r0, int c0, i
             for (int v = 0; v < V; v++) acc[r][v] = _mm512_dpbf16_ps(acc[r][v], (__m512bh)a, (__m512bh)b[v]);
         }
     }
+    // Unrolled whole, so that the sums are registers rather than an array
+    // in memory (which was zeroed by memset and stored and reloaded around
+    // the loop: an eighth of a weight gradient's short tiles).
+    #pragma clang loop unroll(full)
     for (int r = 0; r < MR; r++)
+        #pragma clang loop unroll(full)
         for (int v = 0; v < V; v++) store16(p, r0 + r, c0 + 16 * v, acc[r][v], v + 1 < V ? (__mmask16)0xFFFF : last);
 }
 
