@@ -163,10 +163,12 @@ void ann_dense_backward(float *dX, float *dW, float *db, const float *dY,
                         int input_activation, int threads) {
     // No inputs, no tiles: the bias sums ride with the tiles, so do them here.
     if (in == 0) {
-        for (int o = 0; o < out; o++) {
-            float sum = 0.0f;
-            for (int r = 0; r < B; r++) sum += dY[(size_t)r * out + o];
-            db[o] = sum;
+        // Row by row, so that the adds run along contiguous rows and
+        // vectorize; each db[o] still adds its rows in order from zero.
+        for (int o = 0; o < out; o++) db[o] = 0.0f;
+        for (int r = 0; r < B; r++) {
+            const float *row = dY + (size_t)r * out;
+            for (int o = 0; o < out; o++) db[o] += row[o];
         }
         return;
     }
