@@ -1,5 +1,7 @@
-/// An array read from a NumPy `.npy` file: its shape and its elements as the
-/// file stores them (C order, little-endian), converted on request.
+/// An array read from a NumPy `.npy` file: its shape and its elements in C
+/// order (last index fastest), little-endian, converted on request. Files in
+/// Fortran order (`np.save` of a transposed view) or big-endian are turned
+/// into that form as they are read.
 ///
 /// Every claim of the header is checked against the file's real size before
 /// the data is allocated, so a damaged or hostile file fails with a message
@@ -18,8 +20,8 @@ public struct NumPyArray: Sendable {
     /// Reads the `.npy` file at `path`.
     ///
     /// - Throws: ``DataError`` naming `path` when the file is missing, is not
-    ///   `.npy`, holds an unsupported dtype, is in Fortran order, or its size
-    ///   disagrees with its header.
+    ///   `.npy`, holds an unsupported dtype, or its size disagrees with its
+    ///   header.
     public static func read(at path: String) throws(DataError) -> NumPyArray {
         try decode(from: ReadOnlyFile(path: path))
     }
@@ -59,11 +61,56 @@ public struct NumPyArray: Sendable {
                     ? "truncated: header claims \(header.description) = \(header.dataSize) bytes of data, but only \(present) are there"
                     : "header claims \(header.description) = \(header.dataSize) bytes of data, but \(present) follow it")
         }
-        let data = try bytes(header.dataSize)
+        var data = try bytes(header.dataSize)
         guard data.count == header.dataSize else {
             throw DataError(file: path, reason: "truncated while reading: \(data.count) of \(header.dataSize) bytes of data")
         }
+        let size = header.elementType.size
+        if header.isBigEndian { reverseEachElement(&data, elementSize: size) }
+        if header.isColumnMajor { data = rowMajor(columnMajor: data, shape: header.shape, elementSize: size) }
         return NumPyArray(shape: header.shape, elementType: header.elementType, bytes: data)
+    }
+
+    /// Big-endian elements made little-endian, in place.
+    private static func reverseEachElement(_ data: inout [UInt8], elementSize: Int) {
+        data.withUnsafeMutableBytes { raw in
+            for start in stride(from: 0, to: raw.count, by: elementSize) {
+                var low = start, high = start + elementSize - 1
+                while low < high {
+                    raw.swapAt(low, high)
+                    low += 1
+                    high -= 1
+                }
+            }
+        }
+    }
+
+    /// The elements of a Fortran-order array (first index fastest) in C
+    /// order (last index fastest): the target is walked in order while an
+    /// odometer over the indices follows the source's strides.
+    static func rowMajor(columnMajor data: [UInt8], shape: [Int], elementSize: Int) -> [UInt8] {
+        var strides = [Int](repeating: elementSize, count: shape.count)
+        for axis in shape.indices.dropFirst() { strides[axis] = strides[axis - 1] * shape[axis - 1] }
+        var index = [Int](repeating: 0, count: shape.count), source = 0
+        var result = [UInt8](repeating: 0, count: data.count)
+        data.withUnsafeBytes { from in
+            result.withUnsafeMutableBytes { to in
+                guard let from = from.baseAddress, let to = to.baseAddress else { return }
+                for target in stride(from: 0, to: data.count, by: elementSize) {
+                    (to + target).copyMemory(from: from + source, byteCount: elementSize)
+                    var axis = shape.count - 1
+                    while axis >= 0 {
+                        index[axis] += 1
+                        source += strides[axis]
+                        if index[axis] < shape[axis] { break }
+                        source -= strides[axis] * shape[axis]
+                        index[axis] = 0
+                        axis -= 1
+                    }
+                }
+            }
+        }
+        return result
     }
 
     /// Runs a read whose ``DataError`` (a failing read of the file itself)

@@ -1,5 +1,6 @@
-/// The element types of a NumPy `.npy` array this package reads: little-endian
-/// floats and integers, named by the header's `descr` (`<f4`, `<i8`, `|u1`…).
+/// The element types of a NumPy `.npy` array this package reads: floats and
+/// integers of either byte order, named by the header's `descr` (`<f4`,
+/// `>i8`, `|u1`…).
 public enum NumPyElementType: Sendable, Equatable {
     case float32, float64
     case int8, int16, int32, int64
@@ -36,8 +37,9 @@ public enum NumPyElementType: Sendable, Equatable {
         }
     }
 
-    /// Reads a `descr` such as `<f4`; the reason it is refused otherwise.
-    static func parse(_ descr: String) -> Result<NumPyElementType, NumPyHeaderFault> {
+    /// Reads a `descr` such as `<f4`, and whether its bytes are big-endian
+    /// (`>`); the reason it is refused otherwise.
+    static func parse(_ descr: String) -> Result<(type: NumPyElementType, bigEndian: Bool), NumPyHeaderFault> {
         let characters = Array(descr)
         guard characters.count >= 3, let size = Int(String(characters[2...])) else {
             return .failure(NumPyHeaderFault("unsupported dtype '\(descr)'"))
@@ -63,11 +65,10 @@ public enum NumPyElementType: Sendable, Equatable {
         }
         // '=' is the writer's native order: little-endian on every platform
         // this package builds for. '|' marks types with no byte order.
-        guard order == "<" || order == "=" || order == "|" || (order == ">" && size == 1) else {
-            return .failure(NumPyHeaderFault(
-                "dtype '\(descr)' is big-endian; save a little-endian copy, e.g. a.astype('<\(kind)\(size)')"))
+        guard order == "<" || order == "=" || order == "|" || order == ">" else {
+            return .failure(NumPyHeaderFault("unsupported byte order '\(order)' in dtype '\(descr)'"))
         }
-        return .success(found)
+        return .success((found, order == ">" && size > 1))
     }
 }
 

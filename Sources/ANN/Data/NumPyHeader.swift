@@ -12,6 +12,12 @@ struct NumPyHeader: Sendable, Equatable {
     let elementType: NumPyElementType
     /// Every dimension, outermost first.
     let shape: [Int]
+    /// Whether the elements are stored big-endian (`>` in `descr`).
+    let isBigEndian: Bool
+    /// Whether the data runs in Fortran (column-major) order, first index
+    /// fastest, with more than one dimension above 1 (else both orders lay
+    /// the bytes out alike).
+    let isColumnMajor: Bool
     /// Bytes before the data: prefix plus dictionary.
     let dataOffset: Int
     /// The bytes of data the header promises.
@@ -57,12 +63,7 @@ struct NumPyHeader: Sendable, Equatable {
         guard case .integers(let shape)? = entries["shape"] else {
             throw NumPyHeaderFault("the .npy header has no 'shape' tuple")
         }
-        let elementType = try NumPyElementType.parse(descr).get()
-        // With at most one dimension above 1, both orders lay bytes out alike.
-        if fortranOrder && shape.filter({ $0 > 1 }).count > 1 {
-            throw NumPyHeaderFault(
-                "the array is in Fortran (column-major) order; save np.ascontiguousarray(a) instead")
-        }
+        let (elementType, bigEndian) = try NumPyElementType.parse(descr).get()
         guard let elements = IDXHeader.checkedProduct(shape),
             case (let size, false) = elements.multipliedReportingOverflow(by: elementType.size),
             size <= Int.max - dataOffset
@@ -71,6 +72,8 @@ struct NumPyHeader: Sendable, Equatable {
         }
         self.elementType = elementType
         self.shape = shape
+        isBigEndian = bigEndian
+        isColumnMajor = fortranOrder && shape.filter { $0 > 1 }.count > 1
         self.dataOffset = dataOffset
         self.dataSize = size
     }
