@@ -16,8 +16,6 @@ let package = Package(
         // `swift package generate-documentation` (scripts/build-docs); a plugin
         // only, nothing of it is linked into the products.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
-        // The CSV reader behind `ann train --train-csv` (quoting, delimiters, BOM).
-        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
         .target(
@@ -40,7 +38,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
             name: "ANN",
-            dependencies: ["CANNKernels", "CZlib", .product(name: "SwiftCSV", package: "SwiftCSV")]
+            dependencies: ["CANNKernels", "CZlib"]
         ),
         .target(
             name: "ANNCommandLine",

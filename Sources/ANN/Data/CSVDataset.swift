@@ -1,11 +1,11 @@
 import Foundation
-import SwiftCSV
 
 /// Reads a classification table from a CSV file: one label column (by name
 /// or index) and numeric features in every other column, the first line a
-/// header or not. Fields are split by SwiftCSV (quotes, delimiters, a byte
-/// order mark); this type gives them their meaning and reports every fault
-/// with the file and line it is on.
+/// header or not. Fields are split by ``CSVRecordReader`` (quotes,
+/// delimiters, a byte order mark; its comment gives the dialect); this type
+/// gives them their meaning and reports every fault with the file and line
+/// it is on.
 public enum CSVDataset {
     /// Which column holds the labels.
     public enum Column: Sendable, Equatable {
@@ -66,17 +66,26 @@ public enum CSVDataset {
 
     /// Reads CSV text already in memory; `source` names it in errors.
     public static func parse(_ text: String, source: String, options: Options = Options()) throws(DataError) -> TabularDataset {
-        let table = CSVTableBuilder(source: source, options: options)
-        do {
-            let csv = try EnumeratedCSV(string: text, delimiter: .character(options.delimiter), loadColumns: false, rowLimit: 0)
-            try csv.enumerateAsArray(startAt: 0, rowLimit: nil) { fields in table.add(fields) }
-        } catch let error as CSVParseError {
-            let detail = switch error {
-            case .generic(let message), .quotation(let message): message
+        var text = text
+        // withUTF8 rethrows untyped errors: the result carries the typed one out.
+        return try text.withUTF8 { bytes in
+            Result { () throws(DataError) in try parse(bytes, source: source, options: options) }
+        }.get()
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, source: String, options: Options) throws(DataError) -> TabularDataset {
+        var table = CSVTableBuilder(source: source, options: options)
+        var reader = CSVRecordReader(bytes: bytes, delimiter: options.delimiter)
+        var fields: [CSVField] = []
+        while true {
+            let line: Int?
+            do throws(CSVSyntaxError) {
+                line = try reader.next(into: &fields)
+            } catch {
+                throw DataError(file: source, line: error.line, reason: "broken quoting: \(error.reason)")
             }
-            throw DataError(file: source, line: table.nextLine, reason: "broken quoting (\(detail))")
-        } catch {
-            throw DataError(file: source, reason: "cannot parse: \(error)")
+            guard let line else { break }
+            try table.add(fields, line: line, of: reader)
         }
         return try table.finish()
     }

@@ -1,14 +1,8 @@
-/// Turns the rows of a CSV file, as the parser hands them over, into a
-/// ``TabularDataset``, keeping the line each row starts on for messages. The
-/// first fault is kept and later rows ignored, since the parser's callback
-/// cannot throw.
-final class CSVTableBuilder {
+/// Turns the records of a CSV file, as ``CSVRecordReader`` splits them, into
+/// a ``TabularDataset``, naming the line a record starts on in messages.
+struct CSVTableBuilder {
     private let source: String
     private let options: CSVDataset.Options
-
-    /// The 1-based line the next row starts on.
-    private(set) var nextLine = 1
-    private var failure: DataError?
 
     /// Settled by the first non-blank row.
     private var columnCount = 0
@@ -25,28 +19,21 @@ final class CSVTableBuilder {
         self.options = options
     }
 
-    /// Takes one row of fields.
-    func add(_ fields: [String]) {
-        let line = nextLine
-        // A field's own line breaks (inside quotes) move later rows down.
-        nextLine += 1 + fields.reduce(0) { $0 + $1.lineBreakCount }
-        guard failure == nil else { return }
-        // A blank line parses as one empty field.
-        if fields.count == 1, fields[0].allSatisfy(\.isWhitespace) { return }
-        do throws(DataError) {
-            if !columnsAreKnown {
-                columnsAreKnown = true
-                if try settleColumns(fields, line: line) { return }
-            }
-            try addSample(fields, line: line)
-        } catch {
-            failure = error
+    /// Takes one record of `reader`'s, which starts on `line`.
+    mutating func add(_ fields: [CSVField], line: Int, of reader: CSVRecordReader) throws(DataError) {
+        // A blank line is one empty field.
+        if fields.count == 1, try reader.withText(fields[0], { text throws(DataError) in Self.string(text).isEmpty }) { return }
+        if !columnsAreKnown {
+            columnsAreKnown = true
+            var texts: [String] = []
+            for field in fields { texts.append(try reader.withText(field) { text throws(DataError) in Self.string(text) }) }
+            if try settleColumns(texts, line: line) { return }
         }
+        try addSample(fields, line: line, of: reader)
     }
 
-    /// The table, or the first fault met.
+    /// The table.
     func finish() throws(DataError) -> TabularDataset {
-        if let failure { throw failure }
         guard columnsAreKnown else { throw DataError(file: source, reason: "is empty: no header and no rows") }
         guard !labelTexts.isEmpty else { throw DataError(file: source, reason: "has a header but no rows of data") }
         let (labels, classNames) = try classIndices()
@@ -59,12 +46,12 @@ final class CSVTableBuilder {
 
     /// Works out the column count, the label column and whether `fields` is
     /// a header; returns true when it is.
-    private func settleColumns(_ fields: [String], line: Int) throws(DataError) -> Bool {
+    private mutating func settleColumns(_ fields: [String], line: Int) throws(DataError) -> Bool {
         columnCount = fields.count
         guard columnCount >= 2 else {
             throw DataError(file: source, line: line, reason: "has \(columnCount) column; a label column and at least one feature column are needed")
         }
-        let trimmed = fields.map { $0.trimmingWhitespace }
+        let trimmed = fields
         switch options.labelColumn {
         case .name(let name):
             guard options.header != .absent else {
@@ -96,29 +83,47 @@ final class CSVTableBuilder {
         return isHeader
     }
 
-    private func addSample(_ fields: [String], line: Int) throws(DataError) {
+    private mutating func addSample(_ fields: [CSVField], line: Int, of reader: CSVRecordReader) throws(DataError) {
         guard fields.count == columnCount else {
             throw DataError(
                 file: source, line: line,
                 reason: "has \(fields.count) fields, but the \(columnNames == nil ? "first row" : "header") has \(columnCount)")
         }
         for (index, field) in fields.enumerated() {
-            let text = field.trimmingWhitespace
             if index == labelIndex {
+                let text = try reader.withText(field) { text throws(DataError) in Self.string(text) }
                 guard !text.isEmpty else { throw DataError(file: source, line: line, reason: "\(columnName(index)) has no label") }
                 labelTexts.append(text)
                 labelLines.append(line)
                 continue
             }
-            guard !text.isEmpty else { throw DataError(file: source, line: line, reason: "\(columnName(index)) has no value") }
-            guard let value = Float(text) else {
-                throw DataError(file: source, line: line, reason: "\(columnName(index)) is not a number: '\(text)'")
-            }
-            guard value.isFinite else {
-                throw DataError(file: source, line: line, reason: "\(columnName(index)) is not a finite number: '\(text)'")
-            }
-            features.append(value)
+            features.append(try reader.withText(field) { text throws(DataError) in try feature(text, column: index, line: line) })
         }
+    }
+
+    /// A feature field's value. Most fields are plain ASCII from first byte to
+    /// last and are read without a `String`; others are trimmed as text first.
+    private func feature(_ text: UnsafeBufferPointer<UInt8>, column: Int, line: Int) throws(DataError) -> Float {
+        let value: Float?
+        if let first = text.first, let last = text.last, String.isPlainASCII(first), String.isPlainASCII(last) {
+            value = DecimalText.float(text)
+        } else {
+            let trimmed = Self.string(text)
+            guard !trimmed.isEmpty else { throw DataError(file: source, line: line, reason: "\(columnName(column)) has no value") }
+            value = Float(trimmed)
+        }
+        guard let value else {
+            throw DataError(file: source, line: line, reason: "\(columnName(column)) is not a number: '\(Self.string(text))'")
+        }
+        guard value.isFinite else {
+            throw DataError(file: source, line: line, reason: "\(columnName(column)) is not a finite number: '\(Self.string(text))'")
+        }
+        return value
+    }
+
+    /// A field's text without surrounding whitespace.
+    private static func string(_ text: UnsafeBufferPointer<UInt8>) -> String {
+        String(decoding: text, as: UTF8.self).trimmingWhitespace
     }
 
     /// The labels as class indices, and the class names if they were names.
@@ -172,12 +177,6 @@ extension String {
         return String(self[first...last])
     }
 
-    /// How many line breaks the text holds (a quoted CSV field may).
-    var lineBreakCount: Int {
-        guard utf8.contains(where: { (0x0A...0x0D).contains($0) || $0 >= 0x80 }) else { return 0 }
-        return reduce(0) { $0 + ($1.isNewline ? 1 : 0) }
-    }
-
     /// An ASCII byte that is neither whitespace nor a control character.
-    private static func isPlainASCII(_ byte: UInt8) -> Bool { byte > 0x20 && byte < 0x7F }
+    static func isPlainASCII(_ byte: UInt8) -> Bool { byte > 0x20 && byte < 0x7F }
 }

@@ -99,7 +99,12 @@ struct CSVDatasetTests {
         ("a,b,label\n1,1e39,0\n", .init(), "t.csv line 2: column 'b' is not a finite number: '1e39'"),
         ("a,b,label\n1,2,\n", .init(), "t.csv line 2: column 'label' has no label"),
         ("label\n0\n", .init(), "t.csv line 1: has 1 column; a label column and at least one feature column are needed"),
-        ("a,b,label\n1,2,0\n1,\"2\"x,0\n", .init(), "t.csv line 3: broken quoting (Can't have non-quote here: x)"),
+        ("a,b,label\n1,2,0\n1,\"2\"x,0\n", .init(),
+         "t.csv line 3: broken quoting: 'x' follows a closing quote; a quoted field ends at its quote"),
+        ("a,b,label\n1,2,0\n1,2\"5,0\n", .init(),
+         "t.csv line 3: broken quoting: a quote inside an unquoted field; quote the whole field"),
+        ("a,b,label\n1,2,0\n1,\"2,0\n3,4,1\n", .init(),
+         "t.csv line 3: broken quoting: a quoted field opened on this line is never closed"),
         // A quoted field spanning two lines moves the lines after it down.
         ("a,name,label\n1,\"two\nlines\",0\n", .init(labelColumn: .index(-1)),
          "t.csv line 2: column 'name' is not a number: 'two\nlines'"),
@@ -121,6 +126,52 @@ struct CSVDatasetTests {
         } catch {
             #expect(error.description == message)
         }
+    }
+
+    @Test("doubled quotes, delimiters and line breaks inside quotes; CR line ends; no final line break")
+    func quoting() throws {
+        let text = "\"say \"\"hi\"\"\",\"a,b\",label\r1, 2 ,\"x\r\ny\"\r3,4,\"z\""
+        let table = try CSVDataset.parse(text, source: "t.csv")
+        #expect(table.featureNames == ["say \"hi\"", "a,b"])
+        #expect(table.features == [1, 2, 3, 4])
+        #expect(table.classNames == ["x\r\ny", "z"])
+        // The quoted CR LF is a line of its own: "3,4" is on line 4, "5,6" on 5.
+        #expect(throws: DataError(file: "t.csv", line: 5, reason: "has 2 fields, but the header has 3")) {
+            try CSVDataset.parse(text + "\r5,6", source: "t.csv")
+        }
+        // A delimiter of more than one byte.
+        let wide = try CSVDataset.parse("a→b→label\n1→2→0\n", source: "t.csv", options: .init(delimiter: "→"))
+        #expect(wide.features == [1, 2] && wide.featureNames == ["a", "b"])
+    }
+
+    /// Fields that are plain decimals are read without a String; every one
+    /// must give the bits `Float(String)` gives.
+    @Test("feature fields read as Float(String) reads them, bit for bit")
+    func numbersAsFloatReadsThem() throws {
+        var generator = SeededGenerator(seed: 5)
+        func digits(_ count: Int) -> String { String((0..<count).map { _ in Character(String(generator.next() % 10)) }) }
+        var texts = ["0", "-0", "+1", "1.", ".5", "16777216", "16777217", "0.1", "1e10", "1e-10", "3.4e38", "1e-45",
+                     "7e-46", "1e39", "0x1p3", "1e", "--1", "1.2.3", "9999999999", "0.000000001", "123456.7e-3"]
+        for _ in 0..<20_000 {
+            var text = generator.next() % 4 == 0 ? "-" : ""
+            text += digits(Int(generator.next() % 9))
+            if generator.next() % 2 == 0 { text += "." + digits(Int(generator.next() % 8)) }
+            if generator.next() % 3 == 0 { text += (generator.next() % 2 == 0 ? "e" : "E-") + digits(1 + Int(generator.next() % 2)) }
+            texts.append(text)
+        }
+        var read = 0
+        for text in texts {
+            let expected = Float(text)
+            let csv = "x,label\n\(text),0\n"
+            if let expected, expected.isFinite {
+                let value = try CSVDataset.parse(csv, source: "t.csv").features[0]
+                #expect(value.bitPattern == expected.bitPattern, "\(text)")
+                read += 1
+            } else {
+                #expect(throws: DataError.self, "\(text)") { try CSVDataset.parse(csv, source: "t.csv", options: .init(header: .present)) }
+            }
+        }
+        #expect(read > 10_000)
     }
 
     @Test("the line after a multi-line quoted field is counted right")
