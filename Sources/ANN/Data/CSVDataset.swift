@@ -2,10 +2,13 @@ import Foundation
 
 /// Reads a classification table from a CSV file: one label column (by name
 /// or index) and numeric features in every other column, the first line a
-/// header or not. Fields are split by ``CSVRecordReader`` (quotes,
-/// delimiters, a byte order mark; its comment gives the dialect); this type
-/// gives them their meaning and reports every fault with the file and line
-/// it is on.
+/// header or not. Every fault is reported with the file and line it is on.
+///
+/// The dialect: UTF-8, a leading byte order mark skipped; records end at
+/// LF, CR LF or CR; a field that starts with `"` runs to the next lone `"`
+/// (`""` inside stands for one quote; delimiters and line breaks inside are
+/// text); spaces around a field are dropped. A quote inside an unquoted
+/// field, or a quoted field never closed, is refused.
 public enum CSVDataset {
     /// Which column holds the labels.
     public enum Column: Sendable, Equatable {

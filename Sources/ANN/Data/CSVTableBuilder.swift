@@ -1,5 +1,5 @@
-/// Turns the records of a CSV file, as ``CSVRecordReader`` splits them, into
-/// a ``TabularDataset``, naming the line a record starts on in messages.
+/// Turns the records of a CSV file, as `CSVRecordReader` splits them, into
+/// a `TabularDataset`, naming the line a record starts on in messages.
 struct CSVTableBuilder {
     private let source: String
     private let options: CSVDataset.Options
