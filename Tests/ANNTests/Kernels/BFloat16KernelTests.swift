@@ -87,8 +87,12 @@ struct BFloat16KernelTests {
         ann_bf16_pairs_down_columns(&B, randomFloats(K * N, seed: 5), Int32(K), Int32(N), 1)
         let bias = randomFloats(N, seed: 6), gate = randomFloats(M * N, seed: 7).map { abs($0) }
         for path in bf16Paths {
-            // A plain product (a weight gradient's), one with bias and activation, one through a gate.
-            let epilogues = [(Int32(ANN_IDENTITY), false, false), (Int32(ANN_RELU), true, false), (Int32(ANN_TANH), false, true)]
+            // A plain product (a weight gradient's), with bias and an activation
+            // (ReLU in the vectors, sigmoid lane by lane), and through a gate.
+            let epilogues = [
+                (Int32(ANN_IDENTITY), false, false), (Int32(ANN_RELU), true, false), (Int32(ANN_SIGMOID), true, false),
+                (Int32(ANN_TANH), false, true),
+            ]
             for (kind, withBias, withGate) in epilogues {
                 var fast = [Float](repeating: .nan, count: M * N), reference = fast
                 ann_gemm_bf16(&fast, A, B, withBias ? bias : nil, withGate ? gate : nil,
