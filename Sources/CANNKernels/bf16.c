@@ -214,7 +214,9 @@ ANN_INLINE float bits_to_float(uint32_t bits) {
 }
 
 // Out of line: each tile size's copy of the scalar epilogue would be large.
-__attribute__((noinline)) static void portable_finish(const bf16_product *p, int r0, int c0, int MR, int width,
+// Cloned like its caller, so that tanh and sigmoid are compiled (their
+// multiply-adds contracted or not) as they were inline.
+ANN_MULTIVERSION static void portable_finish(const bf16_product *p, int r0, int c0, int MR, int width,
                                                       float sums[BF_ROWS][8 * BF_VECS]) {
     for (int r = 0; r < MR; r++)
         for (int j = 0; j < width; j++) finish(p, r0 + r, c0 + j, sums[r][j]);
@@ -310,7 +312,9 @@ BF16_TARGET __attribute__((noinline)) static void store16_transposed(const bf16_
         if (mask >> j & 1) finish(p, r, c + j, lanes[j]);
 }
 
-__attribute__((noinline)) static void activate16(const bf16_product *p, size_t at, __mmask16 mask) {
+// The target of its callers, so that tanh and sigmoid round as in the
+// transposed epilogue (with FMAs).
+BF16_TARGET __attribute__((noinline)) static void activate16(const bf16_product *p, size_t at, __mmask16 mask) {
     for (int j = 0; j < 16; j++)
         if (mask >> j & 1) p->C[at + j] = ann_activate(p->activation, p->C[at + j]);
 }

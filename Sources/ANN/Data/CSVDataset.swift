@@ -77,6 +77,15 @@ public enum CSVDataset {
     }
 
     private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, source: String, options: Options) throws(DataError) -> TabularDataset {
+        guard !["\"", "\n", "\r", "\r\n"].contains(options.delimiter) else {
+            throw DataError(file: source, reason: "cannot be split by \(options.delimiter.debugDescription): a delimiter may not be a quote or a line break")
+        }
+        // Float(String) and Double(String) stop at a NUL, so "1\05" would read as 1.
+        if let nul = bytes.firstIndex(of: 0) {
+            var line = 1
+            for i in 0..<nul where bytes[i] == 0x0A || (bytes[i] == 0x0D && (i + 1 == nul || bytes[i + 1] != 0x0A)) { line += 1 }
+            throw DataError(file: source, line: line, reason: "holds a NUL byte: not a text table")
+        }
         var table = CSVTableBuilder(source: source, options: options)
         var reader = CSVRecordReader(bytes: bytes, delimiter: options.delimiter)
         var fields: [CSVField] = []

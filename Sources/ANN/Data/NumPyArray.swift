@@ -67,7 +67,8 @@ public struct NumPyArray: Sendable {
         }
         let size = header.elementType.size
         if header.isBigEndian { reverseEachElement(&data, elementSize: size) }
-        if header.isColumnMajor { data = rowMajor(columnMajor: data, shape: header.shape, elementSize: size) }
+        // An empty array has nothing to move (and its strides may overflow: (2³¹, 2³¹, 0)).
+        if header.isColumnMajor, !data.isEmpty { data = rowMajor(columnMajor: data, shape: header.shape, elementSize: size) }
         return NumPyArray(shape: header.shape, elementType: header.elementType, bytes: data)
     }
 

@@ -105,6 +105,9 @@ struct CSVDatasetTests {
          "t.csv line 3: broken quoting: a quote inside an unquoted field; quote the whole field"),
         ("a,b,label\n1,2,0\n1,\"2,0\n3,4,1\n", .init(),
          "t.csv line 3: broken quoting: a quoted field opened on this line is never closed"),
+        // Float(String) would stop at the NUL and read 1.
+        ("a,b,label\r\n1,2,0\r3,1\u{0}5,0\n", .init(), "t.csv line 3: holds a NUL byte: not a text table"),
+        ("a;b\n1;0\n", .init(delimiter: "\n"), "t.csv: cannot be split by \"\\n\": a delimiter may not be a quote or a line break"),
         // A quoted field spanning two lines moves the lines after it down.
         ("a,name,label\n1,\"two\nlines\",0\n", .init(labelColumn: .index(-1)),
          "t.csv line 2: column 'name' is not a number: 'two\nlines'"),

@@ -97,6 +97,10 @@ struct NumPyArrayTests {
             descr: ">f8", shape: [2, 2], data: [Double]([1, 3, 2, 4]).flatMap { withUnsafeBytes(of: $0.bitPattern.bigEndian, Array.init) },
             fortran: true))
         #expect(try NumPyArray.read(at: both).floatValues() == [1, 2, 3, 4])
+        // An empty Fortran array whose other dimensions' strides would overflow.
+        let empty = try scratch.writeRaw("empty.npy", NumPyFixture.file(
+            descr: "<f8", shape: [1 << 31, 1 << 31, 0], data: [], fortran: true))
+        #expect(try NumPyArray.read(at: empty).count == 0)
     }
 
     static let faults: [(bytes: [UInt8], reason: String)] = [
