@@ -217,7 +217,7 @@ ANN_INLINE float bits_to_float(uint32_t bits) {
 // Cloned like its caller, so that tanh and sigmoid are compiled (their
 // multiply-adds contracted or not) as they were inline.
 ANN_MULTIVERSION static void portable_finish(const bf16_product *p, int r0, int c0, int MR, int width,
-                                                      float sums[BF_ROWS][8 * BF_VECS]) {
+                                             float sums[BF_ROWS][8 * BF_VECS]) {
     for (int r = 0; r < MR; r++)
         for (int j = 0; j < width; j++) finish(p, r0 + r, c0 + j, sums[r][j]);
 }

@@ -8,7 +8,7 @@ import Foundation
 /// LF, CR LF or CR; a field that starts with `"` runs to the next lone `"`
 /// (`""` inside stands for one quote; delimiters and line breaks inside are
 /// text); spaces around a field are dropped. A quote inside an unquoted
-/// field, or a quoted field never closed, is refused.
+/// field, a quoted field never closed, or a NUL byte is refused.
 public enum CSVDataset {
     /// Which column holds the labels.
     public enum Column: Sendable, Equatable {
@@ -80,12 +80,6 @@ public enum CSVDataset {
         guard !["\"", "\n", "\r", "\r\n"].contains(options.delimiter) else {
             throw DataError(file: source, reason: "cannot be split by \(options.delimiter.debugDescription): a delimiter may not be a quote or a line break")
         }
-        // Float(String) and Double(String) stop at a NUL, so "1\05" would read as 1.
-        if let nul = bytes.firstIndex(of: 0) {
-            var line = 1
-            for i in 0..<nul where bytes[i] == 0x0A || (bytes[i] == 0x0D && (i + 1 == nul || bytes[i + 1] != 0x0A)) { line += 1 }
-            throw DataError(file: source, line: line, reason: "holds a NUL byte: not a text table")
-        }
         var table = CSVTableBuilder(source: source, options: options)
         var reader = CSVRecordReader(bytes: bytes, delimiter: options.delimiter)
         var fields: [CSVField] = []
@@ -94,7 +88,7 @@ public enum CSVDataset {
             do throws(CSVSyntaxError) {
                 line = try reader.next(into: &fields)
             } catch {
-                throw DataError(file: source, line: error.line, reason: "broken quoting: \(error.reason)")
+                throw DataError(file: source, line: error.line, reason: error.reason)
             }
             guard let line else { break }
             try table.add(fields, line: line, of: reader)

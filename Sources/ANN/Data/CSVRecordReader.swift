@@ -7,7 +7,7 @@ struct CSVField {
     let isUnquotedCopy: Bool
 }
 
-/// Why a CSV file's quoting was refused, and the line it was met on.
+/// Why a CSV file was refused as text, and the line it was met on.
 struct CSVSyntaxError: Error {
     let line: Int
     let reason: String
@@ -26,7 +26,8 @@ struct CSVSyntaxError: Error {
 ///   text; after the closing quote only spaces and tabs may come before the
 ///   delimiter or the line's end;
 /// - a `"` inside an unquoted field is refused, as is a quoted field that
-///   is never closed.
+///   is never closed, and a NUL byte anywhere (`Float(String)` would stop
+///   at it and read "1<NUL>5" as 1).
 ///
 /// A blank line is a record of one empty field.
 struct CSVRecordReader {
@@ -85,14 +86,15 @@ struct CSVRecordReader {
                 if position < bytes.count, !isDelimiter(at: position), !isLineBreak(bytes[position]) {
                     throw CSVSyntaxError(
                         line: line,
-                        reason: "\(describe(at: position)) follows a closing quote; a quoted field ends at its quote")
+                        reason: "broken quoting: \(describe(at: position)) follows a closing quote; a quoted field ends at its quote")
                 }
             } else {
                 let start = position
                 while position < bytes.count, !isLineBreak(bytes[position]), !isDelimiter(at: position) {
                     if bytes[position] == Self.quote {
-                        throw CSVSyntaxError(line: line, reason: "a quote inside an unquoted field; quote the whole field")
+                        throw CSVSyntaxError(line: line, reason: "broken quoting: a quote inside an unquoted field; quote the whole field")
                     }
+                    if bytes[position] == 0 { throw Self.nulByte(line: line) }
                     position += 1
                 }
                 fields.append(CSVField(start: start, end: position, isUnquotedCopy: false))
@@ -114,9 +116,10 @@ struct CSVRecordReader {
         var run = position
         while true {
             guard position < bytes.count else {
-                throw CSVSyntaxError(line: opened, reason: "a quoted field opened on this line is never closed")
+                throw CSVSyntaxError(line: opened, reason: "broken quoting: a quoted field opened on this line is never closed")
             }
             let byte = bytes[position]
+            if byte == 0 { throw Self.nulByte(line: line) }
             if byte == Self.quote {
                 unquoted.append(contentsOf: bytes[run..<position])
                 position += 1
@@ -133,6 +136,10 @@ struct CSVRecordReader {
             position += 1
         }
         return CSVField(start: start, end: unquoted.count, isUnquotedCopy: true)
+    }
+
+    private static func nulByte(line: Int) -> CSVSyntaxError {
+        CSVSyntaxError(line: line, reason: "holds a NUL byte: not a text table")
     }
 
     private func isLineBreak(_ byte: UInt8) -> Bool { byte == Self.lineFeed || byte == Self.carriageReturn }

@@ -44,14 +44,13 @@ struct CSVTableBuilder {
             classNames: classNames, source: source)
     }
 
-    /// Works out the column count, the label column and whether `fields` is
-    /// a header; returns true when it is.
-    private mutating func settleColumns(_ fields: [String], line: Int) throws(DataError) -> Bool {
-        columnCount = fields.count
+    /// Works out the column count, the label column and whether the first
+    /// record's `trimmed` fields are a header; returns true when they are.
+    private mutating func settleColumns(_ trimmed: [String], line: Int) throws(DataError) -> Bool {
+        columnCount = trimmed.count
         guard columnCount >= 2 else {
             throw DataError(file: source, line: line, reason: "has \(columnCount) column; a label column and at least one feature column are needed")
         }
-        let trimmed = fields
         switch options.labelColumn {
         case .name(let name):
             guard options.header != .absent else {
