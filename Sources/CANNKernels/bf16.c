@@ -417,17 +417,61 @@ BF16_TARGET static void along_rows_bf16(uint32_t *dst, const float *src, int row
         }
 }
 
+// A 16 × 16 block of words turned over in registers: pairs of rows
+// interleaved by words, then by double words, within each 128-bit lane (a
+// 4 × 4 transpose per lane), then the lanes moved in two rounds.
+BF16_TARGET ANN_INLINE void transpose16(__m512i v[16]) {
+    __m512i t[16], u[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_epi32(v[i], v[i + 1]);
+        t[i + 1] = _mm512_unpackhi_epi32(v[i], v[i + 1]);
+    }
+    // u[4g + j], lane k: column 4k + j of rows 4g to 4g + 3.
+    for (int i = 0; i < 16; i += 4) {
+        u[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]);
+        u[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);
+        u[i + 2] = _mm512_unpacklo_epi64(t[i + 1], t[i + 3]);
+        u[i + 3] = _mm512_unpackhi_epi64(t[i + 1], t[i + 3]);
+    }
+    for (int j = 0; j < 4; j++) {
+        __m512i low01 = _mm512_shuffle_i32x4(u[j], u[4 + j], 0x44), high01 = _mm512_shuffle_i32x4(u[j], u[4 + j], 0xEE);
+        __m512i low23 = _mm512_shuffle_i32x4(u[8 + j], u[12 + j], 0x44);
+        __m512i high23 = _mm512_shuffle_i32x4(u[8 + j], u[12 + j], 0xEE);
+        v[j] = _mm512_shuffle_i32x4(low01, low23, 0x88);
+        v[4 + j] = _mm512_shuffle_i32x4(low01, low23, 0xDD);
+        v[8 + j] = _mm512_shuffle_i32x4(high01, high23, 0x88);
+        v[12 + j] = _mm512_shuffle_i32x4(high01, high23, 0xDD);
+    }
+}
+
+// The first `height` words of the first `width` rows of a block, each to its
+// own row of `dst` (`stride` words apart).
+BF16_TARGET ANN_INLINE void store_rows16(uint32_t *dst, size_t stride, const __m512i v[16], int height, int width) {
+    __mmask16 mask = height >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << height) - 1u);
+    for (int c = 0; c < width; c++) _mm512_mask_storeu_epi32(dst + (size_t)c * stride, mask, v[c]);
+}
+
+// Blocks of 16 rows by 16 pairs, made along the rows and turned over in
+// registers. Units: blocks of 16 rows.
 BF16_TARGET static void along_rows_transposed_bf16(uint32_t *dst, const float *src, int rows, int cols, int first,
                                                    int last) {
     int pairs = (cols + 1) / 2;
-    uint32_t block[16 * 16];
     for (int r0 = 16 * first; r0 < rows && r0 < 16 * last; r0 += 16) {
-        int r1 = r0 + 16 < rows ? r0 + 16 : rows;
+        int height = rows - r0 < 16 ? rows - r0 : 16;
         for (int q0 = 0; q0 < pairs; q0 += 16) {
-            for (int r = r0; r < r1; r++)
-                _mm512_storeu_si512(block + (size_t)(r - r0) * 16, row_pairs16(src + (size_t)r * cols, q0, cols));
-            transpose_words16(dst + (size_t)q0 * rows + r0, (size_t)rows, block, 16, r1 - r0,
-                              pairs - q0 < 16 ? pairs - q0 : 16);
+            const float *s = src + (size_t)r0 * cols + 2 * q0;
+            __m512i v[16];
+            if (height == 16 && 2 * q0 + 32 <= cols) {
+                #pragma clang loop unroll(full)
+                for (int r = 0; r < 16; r++)
+                    v[r] = (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(s + (size_t)r * cols + 16),
+                                                        _mm512_loadu_ps(s + (size_t)r * cols));
+            } else {
+                for (int r = 0; r < 16; r++)
+                    v[r] = r < height ? row_pairs16(src + (size_t)(r0 + r) * cols, q0, cols) : _mm512_setzero_si512();
+            }
+            transpose16(v);
+            store_rows16(dst + (size_t)q0 * rows + r0, (size_t)rows, v, height, pairs - q0 < 16 ? pairs - q0 : 16);
         }
     }
 }
@@ -449,17 +493,20 @@ BF16_TARGET static void down_columns_bf16(uint32_t *dst, const float *src, int r
 BF16_TARGET static void down_columns_transposed_bf16(uint32_t *dst, const float *src, int rows, int cols, int first,
                                                      int last) {
     int pairs = (rows + 1) / 2;
-    uint32_t block[16 * 16];
     for (int c0 = 16 * first; c0 < cols && c0 < 16 * last; c0 += 16) {
         int width = cols - c0 < 16 ? cols - c0 : 16;
         for (int q0 = 0; q0 < pairs; q0 += 16) {
-            int q1 = q0 + 16 < pairs ? q0 + 16 : pairs;
-            for (int q = q0; q < q1; q++) {
-                const float *even = src + (size_t)(2 * q) * cols;
-                const float *odd = 2 * q + 1 < rows ? even + cols : 0;
-                _mm512_storeu_si512(block + (size_t)(q - q0) * 16, column_pairs16(even, odd, c0, cols));
+            int height = pairs - q0 < 16 ? pairs - q0 : 16;
+            __m512i v[16];
+            #pragma clang loop unroll(full)
+            for (int q = 0; q < 16; q++) {
+                v[q] = _mm512_setzero_si512();
+                if (q >= height) continue;
+                const float *even = src + (size_t)(2 * (q0 + q)) * cols;
+                v[q] = column_pairs16(even, 2 * (q0 + q) + 1 < rows ? even + cols : 0, c0, cols);
             }
-            transpose_words16(dst + (size_t)c0 * pairs + q0, (size_t)pairs, block, 16, q1 - q0, width);
+            transpose16(v);
+            store_rows16(dst + (size_t)c0 * pairs + q0, (size_t)pairs, v, height, width);
         }
     }
 }

@@ -18,8 +18,10 @@ let bf16Paths: [Int32] = Array(Int32(ANN_BF16_PORTABLE)...ann_bf16_path())
 @Suite("bfloat16 products and layouts match their reference")
 struct BFloat16KernelTests {
     /// A matrix with an odd number of rows and of columns, so that every
-    /// layout pads its last pair.
-    static let (rows, cols) = (7, 45)
+    /// layout pads its last pair, and with whole blocks of 16 rows and of
+    /// 16 pairs before the edges, so that the transposed layouts run both
+    /// their block and their edge code.
+    static let (rows, cols) = (37, 77)
     static let matrix = randomFloats(rows * cols, seed: 3)
 
     static func pair(_ even: Float, _ odd: Float) -> UInt32 { bfloat16(even) | bfloat16(odd) << 16 }
