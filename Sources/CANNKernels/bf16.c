@@ -301,8 +301,6 @@ static void portable_columns(const bf16_product *p, int c0, int c1) {
 #define BF16_TARGET __attribute__((target("avx512bf16,avx512f,avx512bw,avx512vl,avx512dq")))
 #define HAS_BF16_PATH 1
 
-// The epilogue of `finish`, 16 columns at a time; tanh and sigmoid, which
-// need exp, one value at a time.
 // Out of line: the tiles unroll their stores, and these would be copied into each.
 BF16_TARGET __attribute__((noinline)) static void store16_transposed(const bf16_product *p, int r, int c, __m512 sum,
                                                                      __mmask16 mask) {
@@ -319,6 +317,8 @@ BF16_TARGET __attribute__((noinline)) static void activate16(const bf16_product 
         if (mask >> j & 1) p->C[at + j] = ann_activate(p->activation, p->C[at + j]);
 }
 
+// The epilogue of `finish`, 16 columns at a time; tanh and sigmoid, which
+// need exp, one value at a time.
 BF16_TARGET ANN_INLINE void store16(const bf16_product *p, int r, int c, __m512 sum, __mmask16 mask) {
     if (p->transposed) return store16_transposed(p, r, c, sum, mask);  // only the edges of AMX's tiles
 

@@ -71,18 +71,10 @@ struct CSVRecordReader {
         guard position < bytes.count else { return nil }
         let first = line
         while true {
-            while position < bytes.count, bytes[position] == Self.space || bytes[position] == Self.tab,
-                !isDelimiter(at: position)
-            {
-                position += 1
-            }
+            skipBlanks()
             if position < bytes.count, bytes[position] == Self.quote {
                 fields.append(try quotedField())
-                while position < bytes.count, bytes[position] == Self.space || bytes[position] == Self.tab,
-                    !isDelimiter(at: position)
-                {
-                    position += 1
-                }
+                skipBlanks()
                 if position < bytes.count, !isDelimiter(at: position), !isLineBreak(bytes[position]) {
                     throw CSVSyntaxError(
                         line: line,
@@ -140,6 +132,13 @@ struct CSVRecordReader {
 
     private static func nulByte(line: Int) -> CSVSyntaxError {
         CSVSyntaxError(line: line, reason: "holds a NUL byte: not a text table")
+    }
+
+    /// Past spaces and tabs, unless one of them is the delimiter.
+    private mutating func skipBlanks() {
+        while position < bytes.count, bytes[position] == Self.space || bytes[position] == Self.tab, !isDelimiter(at: position) {
+            position += 1
+        }
     }
 
     private func isLineBreak(_ byte: UInt8) -> Bool { byte == Self.lineFeed || byte == Self.carriageReturn }

@@ -22,11 +22,11 @@ struct CSVTableBuilder {
     /// Takes one record of `reader`'s, which starts on `line`.
     mutating func add(_ fields: [CSVField], line: Int, of reader: CSVRecordReader) throws(DataError) {
         // A blank line is one empty field.
-        if fields.count == 1, try reader.withText(fields[0], { text throws(DataError) in Self.string(text).isEmpty }) { return }
+        if fields.count == 1, try Self.text(fields[0], of: reader).isEmpty { return }
         if !columnsAreKnown {
             columnsAreKnown = true
             var texts: [String] = []
-            for field in fields { texts.append(try reader.withText(field) { text throws(DataError) in Self.string(text) }) }
+            for field in fields { texts.append(try Self.text(field, of: reader)) }
             if try settleColumns(texts, line: line) { return }
         }
         try addSample(fields, line: line, of: reader)
@@ -90,7 +90,7 @@ struct CSVTableBuilder {
         }
         for (index, field) in fields.enumerated() {
             if index == labelIndex {
-                let text = try reader.withText(field) { text throws(DataError) in Self.string(text) }
+                let text = try Self.text(field, of: reader)
                 guard !text.isEmpty else { throw DataError(file: source, line: line, reason: "\(columnName(index)) has no label") }
                 labelTexts.append(text)
                 labelLines.append(line)
@@ -118,6 +118,11 @@ struct CSVTableBuilder {
             throw DataError(file: source, line: line, reason: "\(columnName(column)) is not a finite number: '\(Self.string(text))'")
         }
         return value
+    }
+
+    /// `field`'s text without surrounding whitespace.
+    private static func text(_ field: CSVField, of reader: CSVRecordReader) throws(DataError) -> String {
+        try reader.withText(field) { text throws(DataError) in string(text) }
     }
 
     /// A field's text without surrounding whitespace.
